@@ -1,0 +1,133 @@
+"""``notify()`` is the one call other apps use to tell a person something."""
+
+import logging
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.module_loading import import_string
+
+from supportdesk.accounts.models import User
+from supportdesk.notifications import tasks as notification_tasks
+from supportdesk.notifications.channels import Channel
+from supportdesk.notifications.models import DeliveryStatus, NotificationDelivery
+
+logger = logging.getLogger(__name__)
+
+RETRY_DELAYS = [timedelta(seconds=s) for s in (10, 30, 120, 600, 1800)]
+"""Back-off between attempts; after the last one the delivery is marked failed."""
+SENDING_LEASE = timedelta(minutes=5)
+"""A delivery claimed longer ago than this was lost with its worker; the sweep retries it."""
+
+
+def channels() -> dict[str, Channel]:
+    paths = getattr(settings, "SUPPORTDESK_NOTIFICATION_CHANNELS", ["supportdesk.notifications.channels.EmailChannel"])
+    result: dict[str, Channel] = {}
+    for path in paths:
+        channel = import_string(path)()
+        result[channel.name] = channel
+    return result
+
+
+def render_notice(*, template: str, context: Mapping[str, Any], language: str) -> tuple[str, str, str]:
+    """Subject, plain text and HTML of a notice in ``language``."""
+    ctx = {"site_url": settings.SITE_URL, **context}
+    with translation.override(language):
+        subject = render_to_string(f"notifications/{template}/subject.txt", ctx).strip()
+        text = render_to_string(f"notifications/{template}/body.txt", ctx)
+        html = render_to_string(f"notifications/{template}/body.html", ctx)
+    return " ".join(subject.split()), text, html
+
+
+@transaction.atomic
+def notify(
+    *, recipient: User, template: str, context: Mapping[str, Any], channel_names: Iterable[str] = ("email",)
+) -> list[NotificationDelivery]:
+    """Render ``template`` for ``recipient`` and queue its delivery on each channel.
+
+    The delivery rows and their tasks are written in the caller's transaction:
+    if the caller rolls back, nothing is sent.
+    """
+    subject, text, html = render_notice(template=template, context=context, language=recipient.language)
+    available = channels()
+    deliveries = []
+    for name in channel_names:
+        channel = available[name]
+        delivery = NotificationDelivery(
+            recipient=recipient, event=template, channel=name, subject=subject, body_text=text, body_html=html
+        )
+        delivery.address = channel.address_for(delivery)
+        delivery.save()
+        notification_tasks.deliver_notification.enqueue(delivery_id=delivery.pk)
+        deliveries.append(delivery)
+    return deliveries
+
+
+def notify_many(*, recipients: Iterable[User], template: str, context: Mapping[str, Any]) -> list[NotificationDelivery]:
+    seen: set[int] = set()
+    result = []
+    for user in recipients:
+        if user.pk in seen or not user.is_active:
+            continue
+        seen.add(user.pk)
+        result.extend(notify(recipient=user, template=template, context={**context, "recipient": user}))
+    return result
+
+
+def delivery_attempt(*, delivery_id: int, now: datetime | None = None) -> NotificationDelivery | None:
+    """Send one pending delivery once; on failure schedule the next attempt.
+
+    The row is claimed in a short transaction and the channel is called outside
+    it, so a slow SMTP server never holds a database write lock.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        claimed = NotificationDelivery.objects.filter(
+            pk=delivery_id, status__in=[DeliveryStatus.PENDING, DeliveryStatus.RETRYING]
+        ).update(status=DeliveryStatus.SENDING, attempts=F("attempts") + 1, next_attempt_at=now + SENDING_LEASE)
+    if not claimed:
+        return None  # sent, given up or being sent by another worker: a duplicate task does nothing
+    delivery = NotificationDelivery.objects.select_related("recipient").get(pk=delivery_id)
+    result = channels()[delivery.channel].send(delivery)
+    with transaction.atomic():
+        if result.ok:
+            delivery.status = DeliveryStatus.SENT
+            delivery.sent_at = timezone.now()
+            delivery.last_error = ""
+            delivery.next_attempt_at = None
+        elif result.permanent or delivery.attempts > len(RETRY_DELAYS):
+            delivery.status = DeliveryStatus.FAILED
+            delivery.last_error = result.error
+            delivery.next_attempt_at = None
+            logger.error("notice %s to %s failed for good: %s", delivery.pk, delivery.address, result.error)
+        else:
+            delivery.status = DeliveryStatus.RETRYING
+            delivery.last_error = result.error
+            delivery.next_attempt_at = now + RETRY_DELAYS[delivery.attempts - 1]
+            notification_tasks.deliver_notification.using(run_after=delivery.next_attempt_at).enqueue(
+                delivery_id=delivery.pk
+            )
+        delivery.save(update_fields=["status", "last_error", "sent_at", "next_attempt_at"])
+    return delivery
+
+
+def delivery_sweep(*, now: datetime | None = None) -> int:
+    """Re-queue deliveries whose task was lost (worker killed mid-send or before enqueue)."""
+    now = now or timezone.now()
+    stale = list(
+        NotificationDelivery.objects.filter(
+            status__in=[DeliveryStatus.SENDING, DeliveryStatus.RETRYING], next_attempt_at__lt=now - SENDING_LEASE
+        ).values_list("pk", flat=True)
+    )
+    for pk in stale:
+        with transaction.atomic():
+            if NotificationDelivery.objects.filter(pk=pk, status=DeliveryStatus.SENDING).update(
+                status=DeliveryStatus.RETRYING
+            ) or NotificationDelivery.objects.filter(pk=pk, status=DeliveryStatus.RETRYING).exists():
+                notification_tasks.deliver_notification.enqueue(delivery_id=pk)
+    return len(stale)

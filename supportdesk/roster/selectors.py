@@ -1,0 +1,217 @@
+"""Reads of the roster: the support calendar, who is on duty, plans and fairness."""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from supportdesk.accounts.models import User
+from supportdesk.roster import business_hours as bh
+from supportdesk.roster.models import (
+    Absence,
+    Assignment,
+    ClosingDay,
+    Duty,
+    FeedToken,
+    PoolMember,
+    RosterSettings,
+    RosterWeek,
+    SupportWindow,
+    WeekStatus,
+)
+
+
+def roster_settings_get() -> RosterSettings:
+    obj, _created = RosterSettings.objects.get_or_create(pk=1)
+    return obj
+
+
+@lru_cache(maxsize=8)
+def _holidays_for(state: str) -> holidays.HolidayBase:
+    return holidays.country_holidays("DE", subdiv=state or None, language="de")
+
+
+def support_calendar() -> bh.SupportCalendar:
+    """The team's calendar as the pure time functions need it (3 small queries)."""
+    cfg = roster_settings_get()
+    windows = {
+        w.weekday: (w.start, w.end) for w in SupportWindow.objects.filter(active=True).order_by("weekday")
+    }
+    if not SupportWindow.objects.exists():
+        windows = {day: (bh.DEFAULT_WINDOW[0], bh.DEFAULT_WINDOW[1]) for day in range(5)}
+    cal = bh.SupportCalendar(
+        tz=ZoneInfo(settings.TIME_ZONE),
+        windows=windows,
+        core_hours=(cfg.core_start, cfg.core_end),
+        working_weekdays=frozenset(cfg.core_weekdays or range(5)),
+        holiday_state=cfg.holiday_state or settings.SUPPORTDESK_HOLIDAY_STATE,
+        closing_days=frozenset(ClosingDay.objects.values_list("date", flat=True)),
+    )
+    # Share the holiday table between calendars of one process: building it costs milliseconds.
+    cal.__dict__["_holidays"] = _holidays_for(cal.holiday_state)
+    return cal
+
+
+def today(now: datetime | None = None) -> date:
+    return timezone.localtime(now or timezone.now(), ZoneInfo(settings.TIME_ZONE)).date()
+
+
+def duty_list() -> list[Duty]:
+    return list(Duty.objects.order_by("order", "code"))
+
+
+def pool_members(*, active_only: bool = True) -> QuerySet[PoolMember]:
+    qs = PoolMember.objects.select_related("user").filter(user__is_active=True)
+    if active_only:
+        qs = qs.filter(active=True)
+    return qs.order_by("user__display_name", "user__username")
+
+
+def absences_between(*, start: date, end: date, user_ids: Iterable[int] | None = None) -> QuerySet[Absence]:
+    qs = Absence.objects.filter(start__lte=end, end__gte=start)
+    if user_ids is not None:
+        qs = qs.filter(user_id__in=list(user_ids))
+    return qs
+
+
+def absent_days_by_user(*, start: date, end: date) -> dict[int, set[date]]:
+    result: dict[int, set[date]] = defaultdict(set)
+    for absence in absences_between(start=start, end=end):
+        day = max(absence.start, start)
+        while day <= min(absence.end, end):
+            result[absence.user_id].add(day)
+            day += timedelta(days=1)
+    return result
+
+
+def user_is_absent(*, user: User, day: date) -> bool:
+    return Absence.objects.filter(user=user, start__lte=day, end__gte=day).exists()
+
+
+def eligible_users(*, day: date) -> list[User]:
+    """Pool members who may hold a duty on ``day``: available that weekday, not absent."""
+    absent = absent_days_by_user(start=day, end=day)
+    return [
+        member.user
+        for member in pool_members()
+        if member.available_on(day) and day not in absent.get(member.user_id, set())
+    ]
+
+
+def week_get(*, week_start: date) -> RosterWeek | None:
+    return RosterWeek.objects.filter(week_start=week_start).first()
+
+
+@dataclass(frozen=True)
+class WeekGrid:
+    week_start: date
+    week: RosterWeek | None
+    days: list[date]
+    """Monday to Friday (and any other weekday with a window)."""
+    cells: dict[tuple[date, str], Assignment]
+    closed: dict[date, str]
+    """Days in the week without a window, with the reason (holiday name, closing day, weekend)."""
+
+
+def week_grid(*, week_start: date, cal: bh.SupportCalendar | None = None) -> WeekGrid:
+    cal = cal or support_calendar()
+    week = week_get(week_start=week_start)
+    days = [week_start + timedelta(days=i) for i in range(7)]
+    days = [d for d in days if d.weekday() in cal.windows or d.weekday() < 5]
+    cells: dict[tuple[date, str], Assignment] = {}
+    if week is not None:
+        for a in week.assignments.select_related("duty", "user"):
+            cells[(a.date, a.duty.code)] = a
+    closed = {}
+    for day in days:
+        if not bh.is_support_day(cal, day):
+            closed[day] = cal.holiday_name(day) or (
+                "closing day" if day in cal.closing_days else "no window"
+            )
+    return WeekGrid(week_start=week_start, week=week, days=days, cells=cells, closed=closed)
+
+
+@dataclass(frozen=True)
+class Holder:
+    duty: Duty
+    user: User | None
+    published: bool
+
+
+@dataclass(frozen=True)
+class OnCall:
+    at: datetime
+    window: bh.Window | None
+    holders: dict[str, Holder]
+    """Duty code → holder on the day of ``at`` (published plans only)."""
+
+
+def oncall_at(*, at: datetime, cal: bh.SupportCalendar | None = None) -> OnCall:
+    """Who holds the duties in the window that contains ``at`` (published plans only)."""
+    cal = cal or support_calendar()
+    window = bh.window_at(cal, at)
+    holders: dict[str, Holder] = {}
+    if window is not None:
+        for a in Assignment.objects.filter(date=window.date, week__status=WeekStatus.PUBLISHED).select_related(
+            "duty", "user"
+        ):
+            holders[a.duty.code] = Holder(duty=a.duty, user=a.user, published=True)
+    return OnCall(at=at, window=window, holders=holders)
+
+
+def holders_on(*, day: date, published_only: bool = False) -> dict[str, Assignment]:
+    qs = Assignment.objects.filter(date=day).select_related("duty", "user", "week")
+    if published_only:
+        qs = qs.filter(week__status=WeekStatus.PUBLISHED)
+    return {a.duty.code: a for a in qs}
+
+
+def roster_entries(*, start: date, end: date, user: User | None = None) -> QuerySet[Assignment]:
+    qs = Assignment.objects.filter(date__gte=start, date__lte=end).select_related("duty", "user", "week")
+    if user is not None:
+        qs = qs.filter(user=user)
+    return qs.order_by("date", "duty__order")
+
+
+@dataclass
+class FairnessRow:
+    user: User
+    counts: dict[str, int]
+    weekdays: dict[int, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def fairness_table(*, start: date, end: date) -> list[FairnessRow]:
+    """Per pool member: duties held per duty and per weekday between ``start`` and ``end``."""
+    rows = {m.user_id: FairnessRow(user=m.user, counts=defaultdict(int), weekdays=defaultdict(int)) for m in pool_members()}
+    for user_id, day, code in Assignment.objects.filter(
+        date__gte=start, date__lte=end, user__isnull=False
+    ).values_list("user_id", "date", "duty__code"):
+        row = rows.get(user_id)
+        if row is not None:
+            row.counts[code] += 1
+            row.weekdays[day.weekday()] += 1
+    return sorted(rows.values(), key=lambda r: (-r.total, r.user.name))
+
+
+def open_assignments(*, start: date, end: date) -> QuerySet[Assignment]:
+    return Assignment.objects.filter(date__gte=start, date__lte=end, user__isnull=True).select_related("duty")
+
+
+def feed_token_for(*, user: User | None) -> FeedToken | None:
+    return FeedToken.objects.filter(user=user).first() if user else FeedToken.objects.filter(user__isnull=True).first()
+
+
+def feed_token_resolve(*, token: str) -> FeedToken | None:
+    return FeedToken.objects.select_related("user").filter(token=token).first()
+
