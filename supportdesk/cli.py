@@ -1,10 +1,10 @@
 """The ``supportdesk`` console command: the management commands users need.
 
-    supportdesk run                  web server, task worker and scheduler together
-    supportdesk oncall [--at ISO]    who is on duty now
-    supportdesk token create USER    print a new API token
-    supportdesk plan generate|publish …
-    supportdesk <any manage.py command>
+supportdesk run                  web server, task worker and scheduler together
+supportdesk oncall [--at ISO]    who is on duty now
+supportdesk token create USER    print a new API token
+supportdesk plan generate|publish …
+supportdesk <any manage.py command>
 """
 
 import os

@@ -36,7 +36,7 @@ SECRET_KEY = os.environ.get("SUPPORTDESK_SECRET_KEY", "")
 if not SECRET_KEY:
     if PRODUCTION:
         raise RuntimeError("SUPPORTDESK_SECRET_KEY must be set when SUPPORTDESK_PRODUCTION=1")
-    SECRET_KEY = "dev-only-insecure-key-" + "x" * 40  # noqa: S105
+    SECRET_KEY = "dev-only-insecure-key-" + "x" * 40
 
 ALLOWED_HOSTS = env_list("SUPPORTDESK_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("SUPPORTDESK_CSRF_TRUSTED_ORIGINS")
@@ -217,9 +217,7 @@ def mailer_from_url(url: str) -> dict[str, object]:
 
 SMTP_URL = os.environ.get("SUPPORTDESK_SMTP_URL", "")
 MAILERS = {
-    "default": mailer_from_url(SMTP_URL)
-    if SMTP_URL
-    else {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    "default": mailer_from_url(SMTP_URL) if SMTP_URL else {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
 }
 DEFAULT_FROM_EMAIL = os.environ.get("SUPPORTDESK_FROM_EMAIL", "Supportdesk <support@example.com>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL

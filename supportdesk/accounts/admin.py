@@ -10,7 +10,21 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ["role", "is_deputy", "is_mailbox_head", "is_active"]
     fieldsets = (
         *BaseUserAdmin.fieldsets,
-        ("Supportdesk", {"fields": ("display_name", "office_phone", "mobile", "language", "time_zone", "role", "is_deputy", "is_mailbox_head")}),
+        (
+            "Supportdesk",
+            {
+                "fields": (
+                    "display_name",
+                    "office_phone",
+                    "mobile",
+                    "language",
+                    "time_zone",
+                    "role",
+                    "is_deputy",
+                    "is_mailbox_head",
+                )
+            },
+        ),
     )
 
 

@@ -22,9 +22,7 @@ class User(AbstractUser):
     display_name = models.CharField(_("display name"), max_length=150, blank=True)
     office_phone = models.CharField(_("office phone"), max_length=40, blank=True)
     mobile = models.CharField(_("mobile"), max_length=40, blank=True)
-    language = models.CharField(
-        _("language"), max_length=8, choices=settings.LANGUAGES, default="de"
-    )
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="de")
     time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Berlin")
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.AGENT)
     is_deputy = models.BooleanField(

@@ -22,7 +22,12 @@ def profile(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/profile.html",
-        {"form": form, "tokens": tokens, "token_form": ApiTokenForm(), "new_token": request.session.pop("new_token", None)},
+        {
+            "form": form,
+            "tokens": tokens,
+            "token_form": ApiTokenForm(),
+            "new_token": request.session.pop("new_token", None),
+        },
     )
 
 

@@ -18,9 +18,7 @@ class NotificationDelivery(models.Model):
     language), so a retry sends exactly what was decided then.
     """
 
-    recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
-    )
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     event = models.CharField(max_length=100)
     """Template name, e.g. ``roster/week_published``."""
     channel = models.CharField(max_length=30, default="email")

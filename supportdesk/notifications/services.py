@@ -126,8 +126,11 @@ def delivery_sweep(*, now: datetime | None = None) -> int:
     )
     for pk in stale:
         with transaction.atomic():
-            if NotificationDelivery.objects.filter(pk=pk, status=DeliveryStatus.SENDING).update(
-                status=DeliveryStatus.RETRYING
-            ) or NotificationDelivery.objects.filter(pk=pk, status=DeliveryStatus.RETRYING).exists():
+            if (
+                NotificationDelivery.objects.filter(pk=pk, status=DeliveryStatus.SENDING).update(
+                    status=DeliveryStatus.RETRYING
+                )
+                or NotificationDelivery.objects.filter(pk=pk, status=DeliveryStatus.RETRYING).exists()
+            ):
                 notification_tasks.deliver_notification.enqueue(delivery_id=pk)
     return len(stale)

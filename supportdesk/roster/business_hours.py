@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
-
 DEFAULT_WINDOW = (time(16), time(18))
 
 

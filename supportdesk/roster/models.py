@@ -230,9 +230,7 @@ class PlanVersion(models.Model):
     snapshot = models.JSONField()
     """``[{"date", "duty", "username"}]`` as published."""
     published_at = models.DateTimeField()
-    published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         ordering = ["week", "version"]

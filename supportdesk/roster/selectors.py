@@ -41,9 +41,7 @@ def _holidays_for(state: str) -> holidays.HolidayBase:
 def support_calendar() -> bh.SupportCalendar:
     """The team's calendar as the pure time functions need it (3 small queries)."""
     cfg = roster_settings_get()
-    windows = {
-        w.weekday: (w.start, w.end) for w in SupportWindow.objects.filter(active=True).order_by("weekday")
-    }
+    windows = {w.weekday: (w.start, w.end) for w in SupportWindow.objects.filter(active=True).order_by("weekday")}
     if not SupportWindow.objects.exists():
         windows = {day: (bh.DEFAULT_WINDOW[0], bh.DEFAULT_WINDOW[1]) for day in range(5)}
     cal = bh.SupportCalendar(
@@ -132,9 +130,7 @@ def week_grid(*, week_start: date, cal: bh.SupportCalendar | None = None) -> Wee
     closed = {}
     for day in days:
         if not bh.is_support_day(cal, day):
-            closed[day] = cal.holiday_name(day) or (
-                "closing day" if day in cal.closing_days else "no window"
-            )
+            closed[day] = cal.holiday_name(day) or ("closing day" if day in cal.closing_days else "no window")
     return WeekGrid(week_start=week_start, week=week, days=days, cells=cells, closed=closed)
 
 
@@ -193,10 +189,12 @@ class FairnessRow:
 
 def fairness_table(*, start: date, end: date) -> list[FairnessRow]:
     """Per pool member: duties held per duty and per weekday between ``start`` and ``end``."""
-    rows = {m.user_id: FairnessRow(user=m.user, counts=defaultdict(int), weekdays=defaultdict(int)) for m in pool_members()}
-    for user_id, day, code in Assignment.objects.filter(
-        date__gte=start, date__lte=end, user__isnull=False
-    ).values_list("user_id", "date", "duty__code"):
+    rows = {
+        m.user_id: FairnessRow(user=m.user, counts=defaultdict(int), weekdays=defaultdict(int)) for m in pool_members()
+    }
+    for user_id, day, code in Assignment.objects.filter(date__gte=start, date__lte=end, user__isnull=False).values_list(
+        "user_id", "date", "duty__code"
+    ):
         row = rows.get(user_id)
         if row is not None:
             row.counts[code] += 1
@@ -214,4 +212,3 @@ def feed_token_for(*, user: User | None) -> FeedToken | None:
 
 def feed_token_resolve(*, token: str) -> FeedToken | None:
     return FeedToken.objects.select_related("user").filter(token=token).first()
-

@@ -3,7 +3,7 @@
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -22,7 +22,9 @@ from supportdesk.roster.models import (
     FeedToken,
     PlanVersion,
     PoolMember,
+    RosterSettings,
     RosterWeek,
+    SupportWindow,
     WeekStatus,
 )
 
@@ -145,9 +147,7 @@ def plan_generate(*, actor: User | None, start: date, end: date, now: datetime |
         week.save(update_fields=["problems", "drafted_at"])
         report.weeks.append(week)
     report.problems = list(result.problems)
-    logger.info(
-        "drafted %d week(s) from %s, %d open cell(s)", len(weeks), plan_start, len(result.problems)
-    )
+    logger.info("drafted %d week(s) from %s, %d open cell(s)", len(weeks), plan_start, len(result.problems))
     return report
 
 
@@ -311,3 +311,42 @@ def feed_token_ensure(*, user: User | None) -> FeedToken:
         token = FeedToken.objects.create(user=user, token=FeedToken.generate())
     return token
 
+
+@transaction.atomic
+def support_window_set(*, actor: User, weekday: int, start: time, end: time, active: bool) -> SupportWindow:
+    _require_coordinator(actor)
+    if not 0 <= weekday <= 6:
+        raise NotEligible("Weekday must be between Monday (0) and Sunday (6).")
+    if end <= start:
+        raise NotEligible("The window must end after it starts.")
+    window, _created = SupportWindow.objects.update_or_create(
+        weekday=weekday, defaults={"start": start, "end": end, "active": active}
+    )
+    return window
+
+
+ROSTER_SETTINGS_FIELDS = (
+    "core_start",
+    "core_end",
+    "core_weekdays",
+    "holiday_state",
+    "rotation_mode",
+    "fairness_horizon_weeks",
+    "draft_weekday",
+    "draft_time",
+)
+
+
+@transaction.atomic
+def roster_settings_update(*, actor: User, **values: object) -> RosterSettings:
+    """Change the calendar and planning rules; unknown keys are refused."""
+    _require_coordinator(actor)
+    unknown = set(values) - set(ROSTER_SETTINGS_FIELDS)
+    if unknown:
+        raise NotEligible(f"Unknown settings: {', '.join(sorted(unknown))}.")
+    cfg = selectors.roster_settings_get()
+    for name, value in values.items():
+        setattr(cfg, name, value)
+    cfg.full_clean()
+    cfg.save(update_fields=list(values))
+    return cfg

@@ -1,0 +1,103 @@
+"""Shared fixtures: named users, a pool, a browser.
+
+The suite runs on SQLite by default and on PostgreSQL when DATABASE_URL is
+set (``make test`` does both). Tests marked ``postgres`` need PostgreSQL.
+"""
+
+import os
+import shutil
+from collections.abc import Iterator
+
+import pytest
+from django.db import connection
+
+from supportdesk.accounts.tests.factories import CoordinatorFactory, UserFactory
+from supportdesk.roster.tests.factories import PoolMemberFactory
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls of
+# the tests themselves stay synchronous.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("SUPPORTDESK_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    on_postgres = os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgresql"))
+    for item in items:
+        if "postgres" in item.keywords and not on_postgres:
+            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL (make test does)"))
+
+
+@pytest.fixture(autouse=True)
+def _plain_settings(settings) -> None:
+    """Tests send mail to Django's outbox and run tasks only when told to."""
+    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    settings.LANGUAGE_CODE = "de"
+
+
+@pytest.fixture
+def immediate_tasks(settings) -> None:
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture
+def coordinator(db):
+    return CoordinatorFactory(username="horst", display_name="Horst Schreiber", email="horst@example.test")
+
+
+@pytest.fixture
+def agent(db):
+    return UserFactory(username="jonas", display_name="Jonas Berger", email="jonas@example.test")
+
+
+@pytest.fixture
+def pool(db):
+    """Six people in the afternoon pool; ``pool[5]`` works Monday to Wednesday only."""
+    names = [
+        ("anna", "Anna Huber"),
+        ("bernd", "Bernd Maier"),
+        ("clara", "Clara Schmid"),
+        ("david", "David Wagner"),
+        ("eva", "Eva Fischer"),
+        ("felix", "Felix Weber"),
+    ]
+    members = []
+    for i, (username, name) in enumerate(names):
+        user = UserFactory(username=username, display_name=name, email=f"{username}@example.test")
+        weekdays = [0, 1, 2] if i == 5 else [0, 1, 2, 3, 4]
+        members.append(PoolMemberFactory(user=user, weekdays=weekdays).user)
+    return members
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
+        pytest.skip(f"needs Chromium at {CHROMIUM} (apt-get install chromium; make test does)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server) -> Iterator[object]:
+    context = browser.new_context(base_url=live_server.url, locale="de-DE", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"
