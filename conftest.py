@@ -43,6 +43,8 @@ def _plain_settings(settings) -> None:
     settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
     settings.LANGUAGE_CODE = "de"
+    # PBKDF2 with its real cost takes most of a second per user.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
@@ -97,6 +99,17 @@ def page(browser, live_server) -> Iterator[object]:
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture
+def smtp_sink(settings) -> Iterator[object]:
+    """A real SMTP server on loopback; Django's default mailer points at it."""
+    from supportdesk.core.testing.smtp import start_sink
+
+    sink, controller = start_sink()
+    settings.MAILERS = {"default": sink.mailer()}
+    yield sink
+    controller.stop()
 
 
 def is_postgres() -> bool:

@@ -197,6 +197,7 @@ def assignment_set(
     if user is not None and user == old_user:
         return cell
     changes: list[tuple[Assignment, User | None, User | None]] = []
+    other = None
     if user is not None:
         _check_eligible(user=user, day=day)
         other = next((a for a in cells.values() if a.duty_id != duty.pk and a.user_id == user.pk), None)
@@ -204,14 +205,15 @@ def assignment_set(
             # The day's two holders trade duties: free the other cell first (unique per person and day).
             other.user = None
             other.save(update_fields=["user", "updated_at"])
-            other.user = old_user
-            other.is_substitute = False
-            other.save(update_fields=["user", "is_substitute", "updated_at"])
-            changes.append((other, user, old_user))
     cell.user = user
     cell.is_substitute = False
     cell.save()
     changes.append((cell, old_user, user))
+    if user is not None and other is not None:
+        other.user = old_user
+        other.is_substitute = False
+        other.save(update_fields=["user", "is_substitute", "updated_at"])
+        changes.append((other, user, old_user))
 
     if week.is_published:
         week.version += 1

@@ -1,10 +1,824 @@
+"""HTML pages of the roster: today, week, month, my duties, team, calendar settings, feeds.
+
+Views stay thin: parse the request, authorise, call one service (writes) or a
+few selectors (reads), render. Domain errors become messages in the page.
+Agents see published plans only; coordinators also see and edit drafts.
+"""
+
+import logging
+from calendar import monthrange
+from dataclasses import dataclass, field
+from datetime import date, time, timedelta
+
+import phonenumbers
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
+
+from supportdesk.accounts.models import User
+from supportdesk.accounts.selectors import user_list_active
+from supportdesk.core.exceptions import DomainError
+from supportdesk.core.exceptions import PermissionDenied as DomainPermissionDenied
+from supportdesk.roster import business_hours as bh
+from supportdesk.roster import selectors, services
+from supportdesk.roster.exceptions import ReasonRequired
+from supportdesk.roster.forms import (
+    WEEKDAY_CHOICES,
+    CellForm,
+    ClosingDayForm,
+    FeedRenewForm,
+    PoolMemberForm,
+    RosterSettingsForm,
+    SupportWindowForm,
+)
+from supportdesk.roster.models import Assignment, ClosingDay, Duty, PoolMember, RosterWeek, SupportWindow
+
+logger = logging.getLogger(__name__)
+
+ROSTER_CHANGED = "roster-changed"
+"""Client event after an in-place edit; the week's status and side panel reload on it."""
+
+
+# --- helpers ------------------------------------------------------------------
+
+
+def _forbidden(request: HttpRequest) -> HttpResponse:
+    return render(request, "roster/forbidden.html", status=403)
+
+
+def _monday_of(year: int, week: int) -> date:
+    try:
+        return date.fromisocalendar(year, week, 1)
+    except ValueError as exc:
+        raise Http404("no such ISO week") from exc
+
+
+def _week_url(monday: date) -> str:
+    iso = monday.isocalendar()
+    return reverse("roster:week_of", args=[iso.year, iso.week])
+
+
+def _redirect(request: HttpRequest, url: str) -> HttpResponse:
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+def _error_text(exc: DomainError) -> str:
+    """The user-facing text of a domain error, translated where the type says enough."""
+    if isinstance(exc, ReasonRequired):
+        return _("A change to a published plan needs a reason.")
+    if isinstance(exc, DomainPermissionDenied):
+        return _("Only a coordinator may change the roster.")
+    return _(exc.message)
+
+
+def tel_uri(number: str) -> str:
+    """``tel:`` URI of a number as people type it (``0941 555-0100`` → ``tel:+499415550100``)."""
+    try:
+        parsed = phonenumbers.parse(number, "DE")
+    except phonenumbers.NumberParseException:
+        return "tel:" + "".join(ch for ch in number if ch.isdigit() or ch == "+")
+    return "tel:" + phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _closing_names(start: date, end: date) -> dict[date, str]:
+    """Names of company closing days in a range (no selector for it yet)."""
+    return {c.date: c.name for c in ClosingDay.objects.filter(date__gte=start, date__lte=end)}
+
+
+def _closed_reason(cal: bh.SupportCalendar, day: date, closing: dict[date, str]) -> str:
+    """Why ``day`` has no support window, or "" if it has one."""
+    if bh.is_support_day(cal, day):
+        return ""
+    if day in cal.closing_days:
+        return closing.get(day) or _("company closing day")
+    holiday = cal.holiday_name(day)
+    if holiday:
+        return holiday
+    if day.weekday() >= 5:
+        return _("weekend")
+    return _("no support window on this weekday")
+
+
+def _holder_visible(user: User, assignment: Assignment | None) -> bool:
+    """Agents see holders of published weeks only; coordinators see drafts too."""
+    return assignment is not None and (user.is_coordinator or assignment.week.is_published)
+
+
+@dataclass
+class Contact:
+    """A holder with the number callers need for the duty (R10, R16)."""
+
+    duty: Duty
+    user: User | None
+    number: str = ""
+    tel: str = ""
+    is_substitute: bool = False
+
+    @classmethod
+    def of(cls, duty: Duty, assignment: Assignment | None) -> "Contact":
+        user = assignment.user if assignment else None
+        number = getattr(user, duty.contact_field, "") if user else ""
+        return cls(
+            duty=duty,
+            user=user,
+            number=number,
+            tel=tel_uri(number) if number else "",
+            is_substitute=bool(assignment and assignment.is_substitute),
+        )
+
+
+# --- today --------------------------------------------------------------------
+
+
+@dataclass
+class DayCard:
+    day: date
+    label: str
+    start: time | None
+    end: time | None
+    closed: str
+    contacts: list[Contact]
+    planned: bool
+    """A published plan covers the day."""
+
+    @property
+    def open_duties(self) -> list[Duty]:
+        return [c.duty for c in self.contacts if c.user is None] if not self.closed else []
+
+
+def _day_card(cal: bh.SupportCalendar, day: date, label: str, duties: list[Duty], closing: dict[date, str]) -> DayCard:
+    window = bh.window_on(cal, day)
+    holders = selectors.holders_on(day=day, published_only=True) if window else {}
+    return DayCard(
+        day=day,
+        label=label,
+        start=window.start.time() if window else None,
+        end=window.end.time() if window else None,
+        closed=_closed_reason(cal, day, closing),
+        contacts=[Contact.of(duty, holders.get(duty.code)) for duty in duties] if window else [],
+        planned=bool(holders),
+    )
 
 
 @login_required
 @require_GET
 def today(request: HttpRequest) -> HttpResponse:
-    return render(request, "roster/today.html", {})
+    cal = selectors.support_calendar()
+    duties = selectors.duty_list()
+    day = selectors.today()
+    tomorrow = day + timedelta(days=1)
+    closing = _closing_names(day, day + timedelta(days=31))
+    cards = [_day_card(cal, day, _("Today"), duties, closing), _day_card(cal, tomorrow, _("Tomorrow"), duties, closing)]
+    if cards[1].closed:
+        following = next(bh.support_days(cal, tomorrow, tomorrow + timedelta(days=30)), None)
+        if following is not None:
+            cards.append(_day_card(cal, following, _("Next support day"), duties, closing))
+    now = timezone.localtime(timezone.now(), cal.tz)
+    window = bh.window_on(cal, day)
+    return render(
+        request,
+        "roster/today.html",
+        {
+            "cards": cards,
+            "today": cards[0],
+            "in_window": bool(window and window.contains(now)),
+        },
+    )
+
+
+# --- week ---------------------------------------------------------------------
+
+
+@dataclass
+class CellView:
+    day: date
+    duty: Duty
+    assignment: Assignment | None
+    visible: bool
+    edit_url: str
+    editable: bool
+    form: CellForm | None = None
+    error: str = ""
+
+    @property
+    def dom_id(self) -> str:
+        return f"cell-{self.day:%Y%m%d}-{self.duty.code}"
+
+    @property
+    def user(self) -> User | None:
+        return self.assignment.user if self.assignment and self.visible else None
+
+    @property
+    def is_open(self) -> bool:
+        return self.visible and self.user is None
+
+
+@dataclass
+class DayRow:
+    day: date
+    closed: str
+    cells: list[CellView]
+    is_today: bool = False
+
+    @property
+    def dom_id(self) -> str:
+        return f"day-{self.day:%Y%m%d}"
+
+
+@dataclass
+class WeekPage:
+    monday: date
+    week: RosterWeek | None
+    rows: list[DayRow]
+    duties: list[Duty]
+    can_edit: bool
+    holders_visible: bool
+    problems: list[dict[str, object]] = field(default_factory=list)
+    open_count: int = 0
+
+    @property
+    def sunday(self) -> date:
+        return self.monday + timedelta(days=6)
+
+    @property
+    def iso(self) -> tuple[int, int]:
+        iso = self.monday.isocalendar()
+        return iso.year, iso.week
+
+    @property
+    def has_cells(self) -> bool:
+        return any(c.assignment for r in self.rows for c in r.cells)
+
+
+def _week_page(user: User, monday: date, cal: bh.SupportCalendar, duties: list[Duty]) -> WeekPage:
+    grid = selectors.week_grid(week_start=monday, cal=cal)
+    week = grid.week
+    holders_visible = user.is_coordinator or bool(week and week.is_published)
+    closing = _closing_names(monday, monday + timedelta(days=6)) if grid.closed else {}
+    iso = monday.isocalendar()
+    today = selectors.today()
+    rows = []
+    for day in grid.days:
+        closed = _closed_reason(cal, day, closing) if day in grid.closed else ""
+        cells = [
+            CellView(
+                day=day,
+                duty=duty,
+                assignment=grid.cells.get((day, duty.code)),
+                visible=holders_visible,
+                edit_url=reverse("roster:cell_edit", args=[iso.year, iso.week, day.isoformat(), duty.code]),
+                editable=user.is_coordinator and not closed,
+            )
+            for duty in duties
+        ]
+        rows.append(DayRow(day=day, closed=closed, cells=cells, is_today=day == today))
+    page = WeekPage(
+        monday=monday, week=week, rows=rows, duties=duties, can_edit=user.is_coordinator, holders_visible=holders_visible
+    )
+    if week is not None and holders_visible:
+        names = {d.code: d for d in duties}
+        open_cells = {(c.day, c.duty.code) for r in rows if not r.closed for c in r.cells if c.is_open}
+        page.open_count = len(open_cells)
+        # week.problems is written when the draft is generated; show only what is still open.
+        for problem in week.problems:
+            try:
+                day = date.fromisoformat(str(problem.get("date")))
+            except ValueError:
+                continue
+            code = str(problem.get("duty", ""))
+            if (day, code) in open_cells:
+                page.problems.append({"date": day, "duty": names.get(code, code), "reason": _(str(problem["reason"]))})
+    return page
+
+
+def _fairness(monday: date) -> dict[str, object]:
+    cfg = selectors.roster_settings_get()
+    end = monday + timedelta(days=6)
+    start = end - timedelta(weeks=cfg.fairness_horizon_weeks) + timedelta(days=1)
+    rows = selectors.fairness_table(start=start, end=end)
+    return {
+        "fairness": [
+            {
+                "user": row.user,
+                "phone": row.counts.get(Duty.PHONE_DUTY, 0),
+                "standby": row.counts.get(Duty.TECHNICAL_STANDBY, 0),
+                "total": row.total,
+                "weekdays": [row.weekdays.get(i, 0) for i in range(5)],
+            }
+            for row in rows
+        ],
+        "fairness_start": start,
+        "fairness_end": end,
+        "fairness_weeks": cfg.fairness_horizon_weeks,
+        "weekday_labels": [label for _n, label in WEEKDAY_CHOICES[:5]],
+    }
+
+
+def _week_context(user: User, monday: date) -> dict[str, object]:
+    cal = selectors.support_calendar()
+    page = _week_page(user, monday, cal, selectors.duty_list())
+    context: dict[str, object] = {
+        "page": page,
+        "prev_url": _week_url(monday - timedelta(weeks=1)),
+        "next_url": _week_url(monday + timedelta(weeks=1)),
+        "this_week_url": _week_url(bh.week_start(selectors.today())),
+        "week_url": _week_url(monday),
+    }
+    if user.is_coordinator:
+        context.update(_fairness(monday))
+    return context
+
+
+@login_required
+@require_GET
+def week(request: HttpRequest, year: int | None = None, week: int | None = None) -> HttpResponse:
+    monday = bh.week_start(selectors.today()) if year is None or week is None else _monday_of(year, week)
+    context = _week_context(request.user, monday)
+    if request.htmx and request.htmx.target in {"week-status", "week-side"}:
+        return render(request, f"roster/week.html#{request.htmx.target}", context)
+    return render(request, "roster/week.html", context)
+
+
+@login_required
+@require_POST
+def week_generate(request: HttpRequest, year: int, week: int) -> HttpResponse:
+    monday = _monday_of(year, week)
+    if not request.user.is_coordinator:
+        return _forbidden(request)
+    try:
+        report = services.plan_generate(actor=request.user, start=monday, end=monday + timedelta(days=6))
+    except DomainError as exc:
+        messages.error(request, _error_text(exc))
+        return _redirect(request, _week_url(monday))
+    for skipped in report.skipped_published:
+        messages.warning(
+            request,
+            _("Week %(week)s is published and was left as it is; change it cell by cell.")
+            % {"week": skipped.isocalendar().week},
+        )
+    if report.weeks:
+        if report.problems:
+            messages.warning(
+                request,
+                ngettext(
+                    "Draft generated. %(count)d duty could not be filled; see the problems below.",
+                    "Draft generated. %(count)d duties could not be filled; see the problems below.",
+                    len(report.problems),
+                )
+                % {"count": len(report.problems)},
+            )
+        else:
+            messages.success(request, _("Draft generated. Every duty is filled."))
+    return _redirect(request, _week_url(monday))
+
+
+@login_required
+@require_POST
+def week_publish(request: HttpRequest, year: int, week: int) -> HttpResponse:
+    monday = _monday_of(year, week)
+    if not request.user.is_coordinator:
+        return _forbidden(request)
+    roster_week = selectors.week_get(week_start=monday)
+    if roster_week is None:
+        messages.error(request, _("There is nothing to publish yet: generate a draft first."))
+    elif roster_week.is_published:
+        messages.info(request, _("This week is already published."))
+    else:
+        try:
+            published = services.week_publish(actor=request.user, week=roster_week)
+        except DomainError as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(
+                request,
+                _("Week %(week)s is published as version %(version)s. Everyone on it gets a notice.")
+                % {"week": monday.isocalendar().week, "version": published.version},
+            )
+    return _redirect(request, _week_url(monday))
+
+
+def _parse_cell(year: int, week: int, day: str, duty_code: str) -> tuple[date, date, Duty]:
+    monday = _monday_of(year, week)
+    try:
+        cell_day = date.fromisoformat(day)
+    except ValueError as exc:
+        raise Http404("bad date") from exc
+    if bh.week_start(cell_day) != monday:
+        raise Http404("day not in that week")
+    duty = next((d for d in selectors.duty_list() if d.code == duty_code), None)
+    if duty is None:
+        raise Http404("no such duty")
+    return monday, cell_day, duty
+
+
+def _cell_form(cell: CellView, current: User | None, published: bool, data: object = None) -> CellForm:
+    eligible = selectors.eligible_users(day=cell.day)
+    if current is not None and current not in eligible:
+        # Keep the current holder selectable, so saving the other field does not silently drop them.
+        eligible = [current, *eligible]
+    return CellForm(
+        data,  # type: ignore[arg-type]
+        eligible=eligible,
+        published=published,
+        initial={"user": str(current.pk) if current else ""},
+        auto_id=f"{cell.dom_id}-%s",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def cell_edit(request: HttpRequest, year: int, week: int, day: str, duty: str) -> HttpResponse:
+    """In-place edit of one cell: GET the form (or ``?cancel``), POST the change."""
+    monday, cell_day, cell_duty = _parse_cell(year, week, day, duty)
+    if not request.user.is_coordinator:
+        return _forbidden(request)
+    context = _week_context(request.user, monday)
+    page: WeekPage = context["page"]  # type: ignore[assignment]
+    row = next((r for r in page.rows if r.day == cell_day), None)
+    if row is None or row.closed:
+        messages.error(request, _("%(day)s has no support window.") % {"day": cell_day.strftime("%d.%m.%Y")})
+        return _redirect(request, _week_url(monday))
+    cell = next(c for c in row.cells if c.duty.code == cell_duty.code)
+    published = bool(page.week and page.week.is_published)
+    current = cell.assignment.user if cell.assignment else None
+
+    if request.method == "GET":
+        if "cancel" not in request.GET:
+            cell.form = _cell_form(cell, current, published)
+        context.update(cell=cell, row=row)
+        return render(request, "roster/week.html#cell" if request.htmx else "roster/week.html", context)
+
+    form = _cell_form(cell, current, published, data=request.POST)
+    if form.is_valid():
+        try:
+            services.assignment_set(
+                actor=request.user,
+                day=cell_day,
+                duty=cell_duty,
+                user=form.cleaned_data["user"],
+                reason=form.cleaned_data["reason"],
+            )
+        except DomainError as exc:
+            cell.error = _error_text(exc)
+        else:
+            if not request.htmx:
+                messages.success(request, _("The roster was changed."))
+                return redirect(_week_url(monday))
+            context = _week_context(request.user, monday)
+            page = context["page"]  # type: ignore[assignment]
+            context["row"] = next(r for r in page.rows if r.day == cell_day)
+            return trigger_client_event(render(request, "roster/week.html#row", context), ROSTER_CHANGED)
+    else:
+        cell.error = " ".join(str(e) for errors in form.errors.values() for e in errors)
+    if not request.htmx:
+        messages.error(request, cell.error)
+        return redirect(_week_url(monday))
+    cell.form = form
+    context["row"] = row
+    return render(request, "roster/week.html#row", context)
+
+
+# --- month --------------------------------------------------------------------
+
+
+@dataclass
+class MonthDay:
+    day: date
+    in_month: bool
+    closed: str
+    contacts: list[Contact]
+    draft: bool = False
+    is_today: bool = False
+
+
+@login_required
+@require_GET
+def month(request: HttpRequest, year: int | None = None, month: int | None = None) -> HttpResponse:
+    today = selectors.today()
+    if year is None or month is None:
+        year, month = today.year, today.month
+    if not 1 <= month <= 12 or not 2000 <= year <= 2100:
+        raise Http404("no such month")
+    first = date(year, month, 1)
+    last = date(year, month, monthrange(year, month)[1])
+    start, end = bh.week_start(first), bh.week_start(last) + timedelta(days=6)
+    cal = selectors.support_calendar()
+    duties = selectors.duty_list()
+    closing = _closing_names(start, end)
+    by_day: dict[date, dict[str, Assignment]] = {}
+    for a in selectors.roster_entries(start=start, end=end):
+        if _holder_visible(request.user, a):
+            by_day.setdefault(a.date, {})[a.duty.code] = a
+    weekdays = [d for d in range(7) if d < 5 or d in cal.windows]
+    weeks = []
+    monday = start
+    while monday <= end:
+        days = []
+        for offset in weekdays:
+            day = monday + timedelta(days=offset)
+            held = by_day.get(day, {})
+            closed = _closed_reason(cal, day, closing)
+            days.append(
+                MonthDay(
+                    day=day,
+                    in_month=day.month == month,
+                    closed=closed,
+                    contacts=[] if closed else [Contact.of(duty, held.get(duty.code)) for duty in duties],
+                    draft=any(not a.week.is_published for a in held.values()),
+                    is_today=day == today,
+                )
+            )
+        weeks.append({"monday": monday, "url": _week_url(monday), "days": days})
+        monday += timedelta(weeks=1)
+    prev_first = (first - timedelta(days=1)).replace(day=1)
+    next_first = last + timedelta(days=1)
+    return render(
+        request,
+        "roster/month.html",
+        {
+            "first": first,
+            "weeks": weeks,
+            "weekday_labels": [WEEKDAY_CHOICES[d][1] for d in weekdays],
+            "duties": duties,
+            "prev_url": reverse("roster:month_of", args=[prev_first.year, prev_first.month]),
+            "next_url": reverse("roster:month_of", args=[next_first.year, next_first.month]),
+            "this_month_url": reverse("roster:month"),
+        },
+    )
+
+
+# --- my duties ----------------------------------------------------------------
+
+
+@dataclass
+class MyDuty:
+    assignment: Assignment
+    partner: Contact | None
+    start: time | None
+    end: time | None
+
+    @property
+    def draft(self) -> bool:
+        return not self.assignment.week.is_published
+
+
+@login_required
+@require_GET
+def my_duties(request: HttpRequest) -> HttpResponse:
+    today = selectors.today()
+    start, end = today - timedelta(weeks=4), today + timedelta(weeks=8)
+    cal = selectors.support_calendar()
+    entries = [a for a in selectors.roster_entries(start=start, end=end) if _holder_visible(request.user, a)]
+    by_day: dict[date, list[Assignment]] = {}
+    for a in entries:
+        by_day.setdefault(a.date, []).append(a)
+    upcoming, past = [], []
+    for a in entries:
+        if a.user_id != request.user.pk:
+            continue
+        other = next((o for o in by_day[a.date] if o.pk != a.pk), None)
+        window = bh.window_on(cal, a.date)
+        item = MyDuty(
+            assignment=a,
+            partner=Contact.of(other.duty, other) if other else None,
+            start=window.start.time() if window else None,
+            end=window.end.time() if window else None,
+        )
+        (upcoming if a.date >= today else past).append(item)
+    past.reverse()
+    return render(
+        request,
+        "roster/my_duties.html",
+        {"upcoming": upcoming, "past": past, "today": today, "feeds_url": reverse("roster:feeds")},
+    )
+
+
+# --- team ---------------------------------------------------------------------
+
+
+@dataclass
+class TeamRow:
+    user: User
+    membership: PoolMember | None
+    form: PoolMemberForm | None = None
+
+    @property
+    def dom_id(self) -> str:
+        return f"member-{self.user.pk}"
+
+    @property
+    def in_pool(self) -> bool:
+        return bool(self.membership and self.membership.active)
+
+
+def _team_rows() -> list[TeamRow]:
+    members = {m.user_id: m for m in selectors.pool_members(active_only=False)}
+    return [TeamRow(user=u, membership=members.get(u.pk)) for u in user_list_active()]
+
+
+def _team_context(rows: list[TeamRow]) -> dict[str, object]:
+    return {"rows": rows, "pool_count": sum(r.in_pool for r in rows), "weekday_labels": WEEKDAY_CHOICES[:5]}
+
+
+@login_required
+@require_GET
+def team(request: HttpRequest) -> HttpResponse:
+    return render(request, "roster/team.html", _team_context(_team_rows()))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def pool_member_edit(request: HttpRequest, user_id: int) -> HttpResponse:
+    if not request.user.is_coordinator:
+        return _forbidden(request)
+    rows = _team_rows()
+    row = next((r for r in rows if r.user.pk == user_id), None)
+    if row is None:
+        raise Http404("no such active user")
+    context = {**_team_context(rows), "row": row}
+    membership = row.membership
+    if request.method == "GET":
+        if "cancel" not in request.GET:
+            row.form = PoolMemberForm(
+                initial={
+                    "weekdays": membership.weekdays if membership else [0, 1, 2, 3, 4],
+                    "active": membership.active if membership else True,
+                }
+            )
+        return render(request, "roster/team.html#member" if request.htmx else "roster/team.html", context)
+    form = PoolMemberForm(request.POST)
+    if form.is_valid():
+        try:
+            row.membership = services.pool_member_set(
+                actor=request.user,
+                user=row.user,
+                weekdays=form.cleaned_data["weekdays"],
+                active=form.cleaned_data["active"],
+            )
+        except DomainError as exc:
+            messages.error(request, _error_text(exc))
+            row.form = form
+        else:
+            if not request.htmx:
+                messages.success(request, _("%(name)s was saved.") % {"name": row.user.name})
+                return redirect("roster:team")
+    else:
+        row.form = form
+    if not request.htmx:
+        return render(request, "roster/team.html", context)
+    return render(request, "roster/team.html#member", context)
+
+
+# --- support calendar settings --------------------------------------------------
+
+
+def _window_forms(data: object = None) -> list[tuple[str, SupportWindowForm]]:
+    existing = {w.weekday: w for w in SupportWindow.objects.all()}
+    forms = []
+    for weekday, label in WEEKDAY_CHOICES:
+        window = existing.get(weekday)
+        initial = {
+            "active": window.active if window else False,
+            "start": window.start if window else bh.DEFAULT_WINDOW[0],
+            "end": window.end if window else bh.DEFAULT_WINDOW[1],
+        }
+        forms.append((label, SupportWindowForm(data, prefix=f"w{weekday}", initial=initial)))  # type: ignore[arg-type]
+    return forms
+
+
+def _next_holidays(cal: bh.SupportCalendar, start: date, count: int = 8) -> list[tuple[date, str]]:
+    result = []
+    day = start
+    while len(result) < count and day < start + timedelta(days=400):
+        name = cal.holiday_name(day)
+        if name:
+            result.append((day, name))
+        day += timedelta(days=1)
+    return result
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def calendar_settings(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_coordinator:
+        return _forbidden(request)
+    cfg = selectors.roster_settings_get()
+    windows = _window_forms()
+    settings_form = RosterSettingsForm(initial=RosterSettingsForm.initial_from(cfg))
+    if request.method == "POST":
+        try:
+            if request.POST.get("form") == "windows":
+                windows = _window_forms(request.POST)
+                if all(form.is_valid() for _label, form in windows):
+                    for weekday, (_label, form) in enumerate(windows):
+                        services.support_window_set(actor=request.user, weekday=weekday, **form.cleaned_data)
+                    messages.success(request, _("The support windows were saved."))
+                    return redirect("roster:calendar_settings")
+            else:
+                settings_form = RosterSettingsForm(request.POST)
+                if settings_form.is_valid():
+                    services.roster_settings_update(actor=request.user, **settings_form.cleaned_data)
+                    messages.success(request, _("The settings were saved."))
+                    return redirect("roster:calendar_settings")
+        except DomainError as exc:
+            messages.error(request, _error_text(exc))
+    cal = selectors.support_calendar()
+    today = selectors.today()
+    return render(
+        request,
+        "roster/calendar_settings.html",
+        {
+            "windows": windows,
+            "settings_form": settings_form,
+            "closing_days": ClosingDay.objects.filter(date__gte=today - timedelta(days=31)),
+            "closing_form": ClosingDayForm(),
+            "holidays": _next_holidays(cal, today),
+            "holiday_state": cal.holiday_state,
+        },
+    )
+
+
+@login_required
+@require_POST
+def closing_day_add(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_coordinator:
+        return _forbidden(request)
+    form = ClosingDayForm(request.POST)
+    if form.is_valid():
+        try:
+            services.closing_day_add(actor=request.user, day=form.cleaned_data["date"], name=form.cleaned_data["name"])
+        except DomainError as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, _("The closing day was saved."))
+    else:
+        messages.error(request, _("Please enter a valid date."))
+    return redirect("roster:calendar_settings")
+
+
+@login_required
+@require_POST
+def closing_day_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    if not request.user.is_coordinator:
+        return _forbidden(request)
+    closing = ClosingDay.objects.filter(pk=pk).first()
+    if closing is None:
+        raise Http404("no such closing day")
+    try:
+        services.closing_day_remove(actor=request.user, closing_day=closing)
+    except DomainError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("The closing day was removed."))
+    return redirect("roster:calendar_settings")
+
+
+# --- feeds --------------------------------------------------------------------
+
+
+def _feed_url(token: str) -> str:
+    return settings.SITE_URL + reverse("roster:calendar_feed", args=[token])
+
+
+@login_required
+@require_GET
+def feeds(request: HttpRequest) -> HttpResponse:
+    personal = services.feed_token_ensure(user=request.user)
+    team = services.feed_token_ensure(user=None) if request.user.is_coordinator else None
+    return render(
+        request,
+        "roster/feeds.html",
+        {
+            "personal_url": _feed_url(personal.token),
+            "team_url": _feed_url(team.token) if team else "",
+        },
+    )
+
+
+@login_required
+@require_POST
+def feed_renew(request: HttpRequest) -> HttpResponse:
+    form = FeedRenewForm(request.POST)
+    team = form.is_valid() and form.cleaned_data["scope"] == "team"
+    if team and not request.user.is_coordinator:
+        return _forbidden(request)
+    try:
+        services.feed_token_renew(actor=request.user, team=team)
+    except DomainError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(
+            request,
+            _("The team feed has a new address; the old one no longer works.")
+            if team
+            else _("Your feed has a new address; the old one no longer works."),
+        )
+    return redirect("roster:feeds")

@@ -1,0 +1,112 @@
+"""Solver half of the roster benchmark: a realistic year, and figures about a plan.
+
+Used by ``bench/roster.py``; pure Python, no Django.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from datetime import date, timedelta
+
+from supportdesk.roster.planning import DUTIES, PHONE, STANDBY, Person, PlanRequest, PlanResult
+
+FIRST_MONDAY = date(2026, 1, 5)
+WEEKS = 52
+HOLIDAYS = frozenset(
+    {
+        date(2026, 4, 3),  # Good Friday
+        date(2026, 4, 6),  # Easter Monday
+        date(2026, 5, 1),  # Labour Day
+        date(2026, 5, 14),  # Ascension
+        date(2026, 5, 25),  # Whit Monday
+        date(2026, 6, 4),  # Corpus Christi
+        date(2026, 12, 24),  # closing day
+        date(2026, 12, 25),  # Christmas
+        date(2026, 12, 31),  # closing day
+        date(2027, 1, 1),  # New Year
+    }
+)
+PART_TIME = (
+    frozenset({0, 1, 2}),  # Monday to Wednesday
+    frozenset({0, 1, 2}),
+    frozenset({0, 1, 2, 3}),  # Monday to Thursday
+    frozenset({1, 2, 3, 4}),  # Tuesday to Friday
+    frozenset({1, 2, 3, 4}),
+)
+FULL_TIME = frozenset(range(5))
+
+
+def support_days(first_monday: date = FIRST_MONDAY, weeks: int = WEEKS) -> list[date]:
+    """Monday to Friday of ``weeks`` weeks, without the holidays."""
+    days = (first_monday + timedelta(days=n) for n in range(7 * weeks))
+    return [d for d in days if d.weekday() < 5 and d not in HOLIDAYS]
+
+
+def absences(days: list[date], rng: random.Random, share: float) -> frozenset[date]:
+    """About ``share`` of ``days`` absent: 1–2-week vacation blocks, then single sick days."""
+    target = round(share * len(days))
+    absent: set[date] = set()
+    while len(absent) < 0.75 * target:
+        start = rng.randrange(len(days))
+        absent.update(days[start : start + rng.choice((5, 10))])
+    while len(absent) < target:
+        absent.add(rng.choice(days))
+    return frozenset(absent)
+
+
+def year_request(
+    people: int = 50, absent_share: float = 0.10, seed: int = 1, time_limit: float = 10.0
+) -> PlanRequest:
+    """One year, ``people`` people (a few part-timers), seeded absences."""
+    rng = random.Random(seed)
+    days = support_days()
+    pool = []
+    for n in range(people):
+        weekdays = PART_TIME[n] if n < len(PART_TIME) else FULL_TIME
+        mine = [d for d in days if d.weekday() in weekdays]
+        pool.append(Person(n + 1, f"user{n + 1:03d}", weekdays, absences(mine, rng, absent_share)))
+    return PlanRequest(days=days, people=pool, time_limit_seconds=time_limit)
+
+
+def figures(request: PlanRequest, result: PlanResult) -> dict[str, int]:
+    """Fairness and quality figures of a plan."""
+    counts: Counter[int] = Counter()
+    per_duty: Counter[tuple[int, str]] = Counter()
+    for (_, duty), pid in result.cells.items():
+        if pid is not None:
+            counts[pid] += 1
+            per_duty[pid, duty] += 1
+    classes: dict[frozenset[int], list[int]] = {}
+    for person in request.people:
+        classes.setdefault(person.weekdays, []).append(counts[person.id])
+    class_spread = max((max(c) - min(c) for c in classes.values() if len(c) > 1), default=0)
+    full = classes.get(FULL_TIME, [0])
+
+    weeks: dict[date, set[int]] = {}
+    for (day, _), pid in result.cells.items():
+        if pid is not None and (day, _) not in result.substitutes:
+            weeks.setdefault(day - timedelta(days=day.weekday()), set()).add(pid)
+    longest = 0
+    for person in request.people:
+        run = 0
+        previous: date | None = None
+        for monday in sorted(weeks):
+            if person.id in weeks[monday]:
+                run = run + 1 if previous and (monday - previous).days == 7 else 1
+                previous = monday
+                longest = max(longest, run)
+    balance = max(
+        (abs(per_duty[p.id, PHONE] - per_duty[p.id, STANDBY]) for p in request.people),
+        default=0,
+    )
+    return {
+        "duty_count_spread_same_availability": class_spread,
+        "duty_count_min_full_time": min(full),
+        "duty_count_max_full_time": max(full),
+        "substitute_days": len({day for day, _ in result.substitutes}),
+        "substitute_cells": len(result.substitutes),
+        "open_cells": sum(1 for day in request.days for d in DUTIES if result.cells[day, d] is None),
+        "max_consecutive_weeks_served": longest,
+        "max_phone_standby_difference": balance,
+    }

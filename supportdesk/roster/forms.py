@@ -1,0 +1,147 @@
+"""Forms of the roster pages: they parse and validate input, the services decide."""
+
+from collections.abc import Iterable
+from datetime import time
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from supportdesk.accounts.models import User
+from supportdesk.roster.models import RosterSettings, RotationMode
+
+WEEKDAY_CHOICES = [
+    (0, _("Monday")),
+    (1, _("Tuesday")),
+    (2, _("Wednesday")),
+    (3, _("Thursday")),
+    (4, _("Friday")),
+    (5, _("Saturday")),
+    (6, _("Sunday")),
+]
+
+# German states as the ``holidays`` package codes them; the names are proper nouns.
+HOLIDAY_STATE_CHOICES = [
+    ("", _("Deployment default")),
+    ("BW", "Baden-Württemberg"),
+    ("BY", "Bayern"),
+    ("BE", "Berlin"),
+    ("BB", "Brandenburg"),
+    ("HB", "Bremen"),
+    ("HH", "Hamburg"),
+    ("HE", "Hessen"),
+    ("MV", "Mecklenburg-Vorpommern"),
+    ("NI", "Niedersachsen"),
+    ("NW", "Nordrhein-Westfalen"),
+    ("RP", "Rheinland-Pfalz"),
+    ("SL", "Saarland"),
+    ("SN", "Sachsen"),
+    ("ST", "Sachsen-Anhalt"),
+    ("SH", "Schleswig-Holstein"),
+    ("TH", "Thüringen"),
+]
+
+OPEN = ""
+"""The select value for "nobody holds the duty"."""
+
+
+def _time_field(label: str) -> forms.TimeField:
+    return forms.TimeField(
+        label=label,
+        input_formats=["%H:%M", "%H:%M:%S"],
+        widget=forms.TimeInput(format="%H:%M", attrs={"type": "time"}),
+    )
+
+
+class CellForm(forms.Form):
+    """Who holds one duty on one day; a published week needs a reason for the change."""
+
+    user = forms.ChoiceField(label=_("Holder"), required=False)
+    reason = forms.CharField(label=_("Reason for the change"), max_length=300, required=False)
+
+    def __init__(self, *args: object, eligible: Iterable[User], published: bool, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.eligible = {str(user.pk): user for user in eligible}
+        self.published = published
+        self.fields["user"].choices = [(OPEN, _("— open —")), *((pk, u.name) for pk, u in self.eligible.items())]
+        if published:
+            self.fields["reason"].required = True
+            self.fields["reason"].error_messages["required"] = _("A change to a published plan needs a reason.")
+
+    def clean_user(self) -> User | None:
+        value = self.cleaned_data["user"]
+        return self.eligible[value] if value else None
+
+
+class PoolMemberForm(forms.Form):
+    weekdays = forms.TypedMultipleChoiceField(
+        label=_("Weekdays"),
+        choices=WEEKDAY_CHOICES[:5],
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    active = forms.BooleanField(label=_("In the afternoon pool"), required=False)
+
+
+class SupportWindowForm(forms.Form):
+    """The window of one weekday; the page shows one of these per weekday (prefix ``w<weekday>``)."""
+
+    active = forms.BooleanField(label=_("Support"), required=False)
+    start = _time_field(_("From"))
+    end = _time_field(_("Until"))
+
+    def clean(self) -> dict[str, object]:
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if isinstance(start, time) and isinstance(end, time) and end <= start:
+            raise forms.ValidationError(_("The window must end after it starts."))
+        return cleaned
+
+
+class RosterSettingsForm(forms.Form):
+    core_start = _time_field(_("Core hours from"))
+    core_end = _time_field(_("Core hours until"))
+    core_weekdays = forms.TypedMultipleChoiceField(
+        label=_("Working weekdays"),
+        choices=WEEKDAY_CHOICES,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    holiday_state = forms.ChoiceField(label=_("Public holidays of"), choices=HOLIDAY_STATE_CHOICES, required=False)
+    rotation_mode = forms.ChoiceField(label=_("Rotation"), choices=RotationMode.choices)
+    fairness_horizon_weeks = forms.IntegerField(label=_("Fairness horizon (weeks)"), min_value=1, max_value=104)
+    draft_weekday = forms.TypedChoiceField(label=_("Draft next week on"), choices=WEEKDAY_CHOICES, coerce=int)
+    draft_time = _time_field(_("at"))
+
+    def clean(self) -> dict[str, object]:
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("core_start"), cleaned.get("core_end")
+        if isinstance(start, time) and isinstance(end, time) and end <= start:
+            raise forms.ValidationError(_("Core hours must end after they start."))
+        return cleaned
+
+    @classmethod
+    def initial_from(cls, cfg: RosterSettings) -> dict[str, object]:
+        return {
+            "core_start": cfg.core_start,
+            "core_end": cfg.core_end,
+            "core_weekdays": cfg.core_weekdays or [0, 1, 2, 3, 4],
+            "holiday_state": cfg.holiday_state,
+            "rotation_mode": cfg.rotation_mode,
+            "fairness_horizon_weeks": cfg.fairness_horizon_weeks,
+            "draft_weekday": cfg.draft_weekday,
+            "draft_time": cfg.draft_time,
+        }
+
+
+class ClosingDayForm(forms.Form):
+    date = forms.DateField(
+        label=_("Date"),
+        input_formats=["%Y-%m-%d", "%d.%m.%Y"],
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+    )
+    name = forms.CharField(label=_("Name"), max_length=100, required=False)
+
+
+class FeedRenewForm(forms.Form):
+    scope = forms.ChoiceField(choices=[("personal", "personal"), ("team", "team")])
