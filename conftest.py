@@ -12,6 +12,7 @@ import pytest
 from django.db import connection
 
 from supportdesk.accounts.tests.factories import CoordinatorFactory, UserFactory
+from supportdesk.roster.selectors import support_calendar_invalidate
 from supportdesk.roster.tests.factories import PoolMemberFactory
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls of
@@ -45,6 +46,7 @@ def _plain_settings(settings) -> None:
     settings.LANGUAGE_CODE = "de"
     # PBKDF2 with its real cost takes most of a second per user.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    support_calendar_invalidate()
 
 
 @pytest.fixture

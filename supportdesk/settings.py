@@ -120,6 +120,7 @@ else:
     }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"].setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
+    DATABASES["default"]["CONN_MAX_AGE"] = 600
     DATABASES["default"].setdefault("TEST", {"NAME": DATA_DIR / "test.sqlite3"})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -1,5 +1,6 @@
 """Reads of the roster: the support calendar, who is on duty, plans and fairness."""
 
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -38,12 +39,28 @@ def _holidays_for(state: str) -> holidays.HolidayBase:
     return holidays.country_holidays("DE", subdiv=state or None, language="de")
 
 
+_calendar_cache: tuple[float, bh.SupportCalendar] | None = None
+CALENDAR_TTL_SECONDS = 30.0
+"""Other processes see a calendar change within this time; this process at once."""
+
+
+def support_calendar_invalidate() -> None:
+    global _calendar_cache
+    _calendar_cache = None
+
+
 def support_calendar() -> bh.SupportCalendar:
-    """The team's calendar as the pure time functions need it (3 small queries)."""
+    """The team's calendar as the pure time functions need it.
+
+    Read on every page and every on-call lookup, changed a few times a year:
+    kept in the process for a few seconds (services that change it clear it).
+    """
+    global _calendar_cache
+    now = time.monotonic()
+    if _calendar_cache is not None and now - _calendar_cache[0] < CALENDAR_TTL_SECONDS:
+        return _calendar_cache[1]
     cfg = roster_settings_get()
     windows = {w.weekday: (w.start, w.end) for w in SupportWindow.objects.filter(active=True).order_by("weekday")}
-    if not SupportWindow.objects.exists():
-        windows = {day: (bh.DEFAULT_WINDOW[0], bh.DEFAULT_WINDOW[1]) for day in range(5)}
     cal = bh.SupportCalendar(
         tz=ZoneInfo(settings.TIME_ZONE),
         windows=windows,
@@ -54,6 +71,7 @@ def support_calendar() -> bh.SupportCalendar:
     )
     # Share the holiday table between calendars of one process: building it costs milliseconds.
     cal.__dict__["_holidays"] = _holidays_for(cal.holiday_state)
+    _calendar_cache = (now, cal)
     return cal
 
 

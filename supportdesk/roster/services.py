@@ -279,6 +279,7 @@ def week_publish(*, actor: User, week: RosterWeek, now: datetime | None = None) 
 def closing_day_add(*, actor: User, day: date, name: str) -> ClosingDay:
     _require_coordinator(actor)
     closing, _created = ClosingDay.objects.update_or_create(date=day, defaults={"name": name})
+    transaction.on_commit(selectors.support_calendar_invalidate)
     return closing
 
 
@@ -286,6 +287,7 @@ def closing_day_add(*, actor: User, day: date, name: str) -> ClosingDay:
 def closing_day_remove(*, actor: User, closing_day: ClosingDay) -> None:
     _require_coordinator(actor)
     closing_day.delete()
+    transaction.on_commit(selectors.support_calendar_invalidate)
 
 
 @transaction.atomic
@@ -324,6 +326,7 @@ def support_window_set(*, actor: User, weekday: int, start: time, end: time, act
     window, _created = SupportWindow.objects.update_or_create(
         weekday=weekday, defaults={"start": start, "end": end, "active": active}
     )
+    transaction.on_commit(selectors.support_calendar_invalidate)
     return window
 
 
@@ -351,4 +354,5 @@ def roster_settings_update(*, actor: User, **values: object) -> RosterSettings:
         setattr(cfg, name, value)
     cfg.full_clean()
     cfg.save(update_fields=list(values))
+    transaction.on_commit(selectors.support_calendar_invalidate)
     return cfg
