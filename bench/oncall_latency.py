@@ -73,14 +73,23 @@ def run(requests: int, database_url: str | None) -> dict[str, float]:
     env.pop("DATABASE_URL", None)
     if database_url:
         env["DATABASE_URL"] = database_url
-    setup = subprocess.run(
-        [sys.executable, "-c", SETUP], env=env, cwd=ROOT, capture_output=True, text=True, check=True
-    )
+    setup = subprocess.run([sys.executable, "-c", SETUP], env=env, cwd=ROOT, capture_output=True, text=True, check=True)
     token = setup.stdout.strip().splitlines()[-1]
     rows = int(setup.stderr.strip().splitlines()[-1])
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "supportdesk.wsgi", "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning"],
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "supportdesk.wsgi",
+            "-w",
+            "2",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
         env=env,
         cwd=ROOT,
     )
@@ -103,7 +112,10 @@ def run(requests: int, database_url: str | None) -> dict[str, float]:
             day = rng.randrange(0, 5 * 365)
             hour, minute = rng.choice([(16, 30), (17, 15), (12, 0), (19, 0)])
             year, doy = 2023 + day // 365, day % 365 + 1
-            moment = time.strftime("%Y-%m-%dT", time.strptime(f"{year} {doy}", "%Y %j")) + f"{hour:02d}:{minute:02d}:00%2B01:00"
+            moment = (
+                time.strftime("%Y-%m-%dT", time.strptime(f"{year} {doy}", "%Y %j"))
+                + f"{hour:02d}:{minute:02d}:00%2B01:00"
+            )
             paths.append(f"/api/v1/oncall?at={moment}")
         for path in paths[:200]:  # warm up both workers
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)

@@ -55,9 +55,7 @@ def absences(days: list[date], rng: random.Random, share: float) -> frozenset[da
     return frozenset(absent)
 
 
-def year_request(
-    people: int = 50, absent_share: float = 0.10, seed: int = 1, time_limit: float = 10.0
-) -> PlanRequest:
+def year_request(people: int = 50, absent_share: float = 0.10, seed: int = 1, time_limit: float = 10.0) -> PlanRequest:
     """One year, ``people`` people (a few part-timers), seeded absences."""
     rng = random.Random(seed)
     days = support_days()
@@ -96,12 +94,18 @@ def figures(request: PlanRequest, result: PlanResult) -> dict[str, int]:
                 run = run + 1 if previous and (monday - previous).days == 7 else 1
                 previous = monday
                 longest = max(longest, run)
+    served: Counter[int] = Counter(pid for pair in weeks.values() for pid in pair)
+    served_by_class: dict[frozenset[int], list[int]] = {}
+    for person in request.people:
+        served_by_class.setdefault(person.weekdays, []).append(served[person.id])
+    weeks_spread = max((max(c) - min(c) for c in served_by_class.values() if len(c) > 1), default=0)
     balance = max(
         (abs(per_duty[p.id, PHONE] - per_duty[p.id, STANDBY]) for p in request.people),
         default=0,
     )
     return {
         "duty_count_spread_same_availability": class_spread,
+        "weeks_served_spread_same_availability": weeks_spread,
         "duty_count_min_full_time": min(full),
         "duty_count_max_full_time": max(full),
         "substitute_days": len({day for day, _ in result.substitutes}),

@@ -78,7 +78,12 @@ def lease_release(*, holder: str) -> None:
 
 
 def run_due_jobs(*, now: datetime, holder: str, jobs: dict[str, PeriodicJob] | None = None) -> list[str]:
-    """Fire every job whose latest slot has not fired yet; returns the names fired."""
+    """Fire every job whose latest slot has not fired yet; returns the names fired.
+
+    The slot is claimed in a savepoint of its own, so only a duplicate claim
+    counts as "fired already"; the job's own errors roll back its claim too and
+    are retried on the next tick, without stopping the other jobs.
+    """
     fired = []
     for job in (jobs if jobs is not None else registered_jobs()).values():
         slot = job.last_slot(now)
@@ -86,10 +91,17 @@ def run_due_jobs(*, now: datetime, holder: str, jobs: dict[str, PeriodicJob] | N
             continue
         try:
             with transaction.atomic():
-                JobRun.objects.create(job=job.name, slot=slot, fired_by=holder)
+                try:
+                    with transaction.atomic():
+                        JobRun.objects.create(job=job.name, slot=slot, fired_by=holder)
+                except IntegrityError:
+                    continue  # this slot already fired
                 job.run(slot)
-        except IntegrityError:
-            continue  # this slot already fired
+        except Exception:
+            # One broken job must not stop the clock for the others (or, under
+            # `supportdesk run`, the whole process group); it is retried next tick.
+            logger.exception("job %s for slot %s failed; retrying on the next tick", job.name, slot.isoformat())
+            continue
         logger.info("fired job %s for slot %s", job.name, slot.isoformat())
         fired.append(job.name)
     return fired

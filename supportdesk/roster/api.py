@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import APIException
 from rest_framework.request import Request
@@ -51,6 +52,19 @@ _UNENCODED_OFFSET = re.compile(r"^(.*\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}(?:
 def _restore_plus(raw: str) -> str:
     """Undo the query-string decoding of an unencoded ``+01:00`` offset into `` 01:00``."""
     return _UNENCODED_OFFSET.sub(r"\1+\2", raw.strip())
+
+
+class ErrorSerializer(serializers.Serializer):
+    class Meta:
+        ref_name = "Error"
+
+    detail = serializers.CharField()
+
+
+ERROR_RESPONSES = {
+    400: OpenApiResponse(ErrorSerializer, description="A bad query parameter; `detail` says which and why."),
+    401: OpenApiResponse(ErrorSerializer, description="No token, or a wrong or revoked one."),
+}
 
 
 class PersonSerializer(serializers.Serializer):
@@ -104,6 +118,9 @@ class OnCallApi(APIView):
             return value
 
     class OutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "OnCall"  # the schema component; both views' nested classes are "Output"
+
         at = serializers.DateTimeField()
         window = WindowSerializer(allow_null=True)
         phone_duty = PersonSerializer(allow_null=True)
@@ -114,7 +131,7 @@ class OnCallApi(APIView):
         parameters=[
             OpenApiParameter("at", datetime, description="ISO 8601 moment, e.g. 2026-11-30T16:30:00+01:00; default now")
         ],
-        responses=OutputSerializer,
+        responses={200: OutputSerializer, **ERROR_RESPONSES},
     )
     def get(self, request: Request) -> Response:
         data = request.query_params.copy()
@@ -142,6 +159,9 @@ class RosterListApi(APIView):
             return {"start": start, "end": end}
 
     class OutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "RosterEntry"
+
         date = serializers.DateField()
         duty = serializers.ChoiceField(choices=[Duty.PHONE_DUTY, Duty.TECHNICAL_STANDBY])
         username = serializers.CharField(allow_null=True)
@@ -151,10 +171,10 @@ class RosterListApi(APIView):
     @extend_schema(
         summary="The plan between two dates",
         parameters=[
-            OpenApiParameter("start", str, description="YYYY-MM-DD; default today"),
-            OpenApiParameter("end", str, description="YYYY-MM-DD; default start + 6 days"),
+            OpenApiParameter("start", OpenApiTypes.DATE, description="YYYY-MM-DD; default today"),
+            OpenApiParameter("end", OpenApiTypes.DATE, description="YYYY-MM-DD, inclusive; default start + 6 days"),
         ],
-        responses=OutputSerializer(many=True),
+        responses={200: OutputSerializer(many=True), **ERROR_RESPONSES},
     )
     def get(self, request: Request) -> Response:
         params = _validated(self.InputSerializer(data=request.query_params))

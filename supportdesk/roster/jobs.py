@@ -27,4 +27,4 @@ def weekly_draft_slot(now: datetime) -> datetime:
 
 @periodic(name="roster.weekly_draft", last_slot=weekly_draft_slot, grace=timedelta(days=1))
 def weekly_draft(slot: datetime) -> None:
-    tasks.draft_next_week.enqueue()
+    tasks.draft_next_week.enqueue(slot=slot.isoformat())

@@ -13,7 +13,7 @@ from supportdesk.core.exceptions import PermissionDenied
 from supportdesk.notifications.services import notify_many
 from supportdesk.roster import business_hours as bh
 from supportdesk.roster import planning, selectors
-from supportdesk.roster.exceptions import NotEligible, ReasonRequired
+from supportdesk.roster.exceptions import NotEligible, ReasonRequired, WeekAlreadyPublished
 from supportdesk.roster.models import (
     Assignment,
     AssignmentChange,
@@ -152,7 +152,10 @@ def plan_generate(*, actor: User | None, start: date, end: date, now: datetime |
 
 
 def week_draft_next(*, now: datetime | None = None) -> GenerateReport:
-    """The weekly job (R9): draft next week unless it is already published."""
+    """The weekly job (R9): draft the week after ``now`` unless it is already published.
+
+    The scheduler passes the job's slot as ``now``, so a late run still drafts the right week.
+    """
     now = now or timezone.now()
     monday = bh.week_start(selectors.today(now)) + timedelta(weeks=1)
     return plan_generate(actor=None, start=monday, end=monday + timedelta(days=6), now=now)
@@ -245,6 +248,8 @@ def week_publish(*, actor: User, week: RosterWeek, now: datetime | None = None) 
     _require_coordinator(actor)
     now = now or timezone.now()
     week = RosterWeek.objects.select_for_update().get(pk=week.pk)
+    if week.is_published:
+        raise WeekAlreadyPublished(f"The week of {week.week_start:%d.%m.%Y} is already published (v{week.version}).")
     assignments = list(week.assignments.select_related("duty", "user").order_by("date", "duty__order"))
     week.status = WeekStatus.PUBLISHED
     week.version += 1

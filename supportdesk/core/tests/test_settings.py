@@ -23,7 +23,12 @@ def test_smtp_url_with_ssl_defaults_to_port_465():
 
 def test_plain_smtp_url():
     options = mailer_from_url("smtp://127.0.0.1:2525")["OPTIONS"]
-    assert (options["host"], options["port"], options["use_tls"], options["use_ssl"]) == ("127.0.0.1", 2525, False, False)
+    assert (options["host"], options["port"], options["use_tls"], options["use_ssl"]) == (
+        "127.0.0.1",
+        2525,
+        False,
+        False,
+    )
 
 
 def test_bad_scheme_is_refused_with_a_clear_message():

@@ -30,8 +30,10 @@ def default_port() -> int:
 
 
 def _manage(*args: str) -> str:
-    # The package's own entry point, so it works without manage.py (an installed wheel) too.
-    return shlex.join([sys.executable, "-m", "supportdesk.cli", *args])
+    # The package's own entry point, so it works without manage.py (an installed wheel) too. Honcho
+    # runs commands through a shell; ``exec`` makes the command the process honcho waits for, so
+    # "stopped" means stopped and no orphan is left to finish shutting down on its own.
+    return "exec " + shlex.join([sys.executable, "-m", "supportdesk.cli", *args])
 
 
 def process_commands(*, host: str, port: int, worker_interval: float) -> dict[str, str]:

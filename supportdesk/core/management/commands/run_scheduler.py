@@ -4,6 +4,7 @@ import threading
 from typing import Any
 
 from django.core.management.base import BaseCommand
+from django.db import DatabaseError
 
 from supportdesk.core.scheduler import default_holder, lease_release, registered_jobs, scheduler_tick
 
@@ -26,7 +27,11 @@ class Command(BaseCommand):
         self.stdout.write(f"Scheduler {holder} started with jobs: {', '.join(sorted(jobs)) or '-'}")
         try:
             while not stop.is_set():
-                scheduler_tick(holder=holder)
+                try:
+                    scheduler_tick(holder=holder)
+                except DatabaseError:
+                    # A locked or restarting database must not stop the clock; the next tick retries.
+                    logger.exception("scheduler tick failed")
                 if once:
                     break
                 stop.wait(interval)
