@@ -1,13 +1,29 @@
 """Roster benchmark.
 
 ``python bench/roster.py --solver-only`` plans one year for 50 people (10 % of the
-person-days absent) with :func:`supportdesk.roster.planning.solve` and prints the figures
-as ``name: value`` lines. The HTTP latency part is added later.
+person-days absent, five part-timers) with :func:`supportdesk.roster.planning.solve` in
+both modes and prints the figures as ``name: value`` lines.
+
+``weekly_pair`` (unprefixed names): the wall time of ``solve()`` (OR-Tools' import, paid
+once per process, separately), the duty-count and weeks-served spreads between people
+with the same weekdays, the part-timers' duty counts scaled to full availability against
+the full-timers', substitute days (split into absence- and part-time-caused), open
+cells, the longest run of consecutive weeks anyone served, and the largest
+phone/standby difference of a person.
+
+``daily`` (names prefixed ``daily_``): the wall time, the duty-count spread between
+people with the same weekdays, the scaled part-time counts, open cells and the largest
+phone/standby difference.
+
+Without ``--solver-only`` the HTTP latency of ``GET /api/v1/oncall``
+(``bench/oncall_latency.py``) follows: SQLite, and PostgreSQL with ``--database-url``.
+:func:`bench_solver` returns the solver figures as a dict.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -17,13 +33,13 @@ for path in (ROOT, ROOT / "bench"):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
-from roster_solver import figures, year_request  # noqa: E402
+from roster_solver import daily_figures, figures, year_request  # noqa: E402
 
-from supportdesk.roster.planning import solve  # noqa: E402
+from supportdesk.roster.planning import PlanRequest, solve  # noqa: E402
 
 
 def bench_generate(people: int = 50, absent_share: float = 0.10, seed: int = 1) -> dict[str, float]:
-    """Plan one year and return the time it took plus the plan's quality figures."""
+    """Plan one year in ``weekly_pair`` mode; the time it took plus the plan's figures."""
     request = year_request(people=people, absent_share=absent_share, seed=seed)
     started = time.perf_counter()
     from ortools.sat.python import cp_model  # noqa: F401  (solve() imports it lazily)
@@ -40,15 +56,54 @@ def bench_generate(people: int = 50, absent_share: float = 0.10, seed: int = 1) 
     return out
 
 
+def bench_daily(people: int = 50, absent_share: float = 0.10, seed: int = 1) -> dict[str, float]:
+    """Plan the same year in ``daily`` mode; the time it took plus the plan's figures."""
+    weekly = year_request(people=people, absent_share=absent_share, seed=seed)
+    request = PlanRequest(days=weekly.days, people=weekly.people, mode="daily")
+    started = time.perf_counter()
+    result = solve(request)
+    seconds = time.perf_counter() - started
+    out: dict[str, float] = {f"daily_generate_one_year_{people}_people_seconds": round(seconds, 3)}
+    out.update({f"daily_{name}": value for name, value in daily_figures(request, result).items()})
+    return out
+
+
+def bench_solver(seed: int = 1) -> dict[str, float]:
+    """The solver figures of both modes, and the 1-minute load average."""
+    out = bench_generate(seed=seed)
+    out.update(bench_daily(seed=seed))
+    out["load_average_1min"] = round(os.getloadavg()[0], 2)
+    return out
+
+
+def bench_http(requests: int = 2000, database_url: str | None = None) -> dict[str, float]:
+    """p50/p99 of ``GET /api/v1/oncall`` (SQLite; PostgreSQL as well with ``database_url``)."""
+    import oncall_latency
+
+    out: dict[str, float] = {}
+    targets: list[tuple[str, str | None]] = [("sqlite", None)]
+    if database_url:
+        targets.append(("postgresql", database_url))
+    for label, url in targets:
+        result = oncall_latency.run(requests, url)
+        out[f"oncall_api_{label}_assignments"] = result["rows"]
+        out[f"oncall_api_{label}_p50_ms"] = round(result["p50_ms"], 2)
+        out[f"oncall_api_{label}_p99_ms"] = round(result["p99_ms"], 2)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--solver-only", action="store_true", help="only the plan generation")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--requests", type=int, default=2000, help="HTTP requests per database")
+    parser.add_argument("--database-url", default=None, help="also measure on this PostgreSQL database")
     args = parser.parse_args(argv)
-    for name, value in bench_generate(seed=args.seed).items():
+    for name, value in bench_solver(seed=args.seed).items():
         print(f"{name}: {value}")
     if not args.solver_only:
-        print("http part: not implemented yet", file=sys.stderr)
+        for name, value in bench_http(args.requests, args.database_url).items():
+            print(f"{name}: {value}", flush=True)
     return 0
 
 

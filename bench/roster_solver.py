@@ -67,7 +67,52 @@ def year_request(people: int = 50, absent_share: float = 0.10, seed: int = 1, ti
     return PlanRequest(days=days, people=pool, time_limit_seconds=time_limit)
 
 
-def figures(request: PlanRequest, result: PlanResult) -> dict[str, int]:
+def availability_spread(request: PlanRequest, counts: Counter[int]) -> dict[str, float]:
+    """Duty counts scaled to full availability (count × support days / own support days):
+    the part-timers' lowest and highest against the full-timers'."""
+    scaled: dict[frozenset[int], list[float]] = {}
+    for person in request.people:
+        own = sum(1 for day in request.days if day.weekday() in person.weekdays)
+        if own:
+            scaled.setdefault(person.weekdays, []).append(counts[person.id] * len(request.days) / own)
+    part = [v for weekdays, values in scaled.items() if weekdays != FULL_TIME for v in values]
+    full = scaled.get(FULL_TIME, [])
+    if not part or not full:
+        return {}
+    return {
+        "scaled_duty_count_min_part_time": round(min(part), 1),
+        "scaled_duty_count_max_part_time": round(max(part), 1),
+        "scaled_duty_count_spread_all": round(max(part + full) - min(part + full), 1),
+    }
+
+
+def daily_figures(request: PlanRequest, result: PlanResult) -> dict[str, float]:
+    """Fairness figures of a daily-rotation plan."""
+    counts: Counter[int] = Counter()
+    per_duty: Counter[tuple[int, str]] = Counter()
+    for (_, duty), pid in result.cells.items():
+        if pid is not None:
+            counts[pid] += 1
+            per_duty[pid, duty] += 1
+    classes: dict[frozenset[int], list[int]] = {}
+    for person in request.people:
+        classes.setdefault(person.weekdays, []).append(counts[person.id])
+    full = classes.get(FULL_TIME, [0])
+    return {
+        "duty_count_spread_same_availability": max(
+            (max(c) - min(c) for c in classes.values() if len(c) > 1), default=0
+        ),
+        "duty_count_min_full_time": min(full),
+        "duty_count_max_full_time": max(full),
+        **availability_spread(request, counts),
+        "open_cells": sum(1 for day in request.days for d in DUTIES if result.cells[day, d] is None),
+        "max_phone_standby_difference": max(
+            (abs(per_duty[p.id, PHONE] - per_duty[p.id, STANDBY]) for p in request.people), default=0
+        ),
+    }
+
+
+def figures(request: PlanRequest, result: PlanResult) -> dict[str, float]:
     """Fairness and quality figures of a plan."""
     counts: Counter[int] = Counter()
     per_duty: Counter[tuple[int, str]] = Counter()
@@ -103,12 +148,27 @@ def figures(request: PlanRequest, result: PlanResult) -> dict[str, int]:
         (abs(per_duty[p.id, PHONE] - per_duty[p.id, STANDBY]) for p in request.people),
         default=0,
     )
+    # A substitute day is absence-caused if a pair member is away on one of their
+    # weekdays, otherwise part-time-caused (a pair member's regular day off).
+    by_id = {p.id: p for p in request.people}
+    absence_days: set[date] = set()
+    part_time_days: set[date] = set()
+    for day in {day for day, _ in result.substitutes}:
+        pair = weeks.get(day - timedelta(days=day.weekday()), set())
+        if any(day.weekday() in by_id[pid].weekdays and day in by_id[pid].absent for pid in pair):
+            absence_days.add(day)
+        else:
+            part_time_days.add(day)
+    shares = availability_spread(request, counts)
     return {
         "duty_count_spread_same_availability": class_spread,
         "weeks_served_spread_same_availability": weeks_spread,
         "duty_count_min_full_time": min(full),
         "duty_count_max_full_time": max(full),
+        **shares,
         "substitute_days": len({day for day, _ in result.substitutes}),
+        "substitute_days_absence": len(absence_days),
+        "substitute_days_part_time": len(part_time_days),
         "substitute_cells": len(result.substitutes),
         "open_cells": sum(1 for day in request.days for d in DUTIES if result.cells[day, d] is None),
         "max_consecutive_weeks_served": longest,
