@@ -5,6 +5,7 @@ from datetime import time
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from supportdesk.accounts.models import User
 from supportdesk.roster.models import RosterSettings, RotationMode
@@ -44,11 +45,21 @@ OPEN = ""
 """The select value for "nobody holds the duty"."""
 
 
-def _time_field(label: str) -> forms.TimeField:
+def _time_field(label: StrOrPromise) -> forms.TimeField:
     return forms.TimeField(
         label=label,
         input_formats=["%H:%M", "%H:%M:%S"],
-        widget=forms.TimeInput(format="%H:%M", attrs={"type": "time"}),
+        # A text field, not type=time: browsers with an English locale would show 04:00 PM.
+        widget=forms.TimeInput(
+            format="%H:%M",
+            attrs={
+                "inputmode": "numeric",
+                "pattern": "([01]?[0-9]|2[0-3]):[0-5][0-9]",
+                "placeholder": "16:00",
+                "maxlength": "5",
+                "class": "time-input",
+            },
+        ),
     )
 
 
@@ -62,7 +73,8 @@ class CellForm(forms.Form):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.eligible = {str(user.pk): user for user in eligible}
         self.published = published
-        self.fields["user"].choices = [(OPEN, _("— open —")), *((pk, u.name) for pk, u in self.eligible.items())]
+        user_field: forms.ChoiceField = self.fields["user"]  # type: ignore[assignment]
+        user_field.choices = [(OPEN, _("— open —")), *((pk, u.name) for pk, u in self.eligible.items())]
         if published:
             self.fields["reason"].required = True
             self.fields["reason"].error_messages["required"] = _("A change to a published plan needs a reason.")

@@ -19,18 +19,21 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
+from django_htmx.middleware import HtmxDetails
+from django_stubs_ext import StrOrPromise
 
 from supportdesk.accounts.models import User
 from supportdesk.accounts.selectors import user_list_active
 from supportdesk.core.exceptions import DomainError
 from supportdesk.core.exceptions import PermissionDenied as DomainPermissionDenied
 from supportdesk.roster import business_hours as bh
-from supportdesk.roster import selectors, services
+from supportdesk.roster import planning, selectors, services
 from supportdesk.roster.exceptions import ReasonRequired
 from supportdesk.roster.forms import (
+    HOLIDAY_STATE_CHOICES,
     WEEKDAY_CHOICES,
     CellForm,
     ClosingDayForm,
@@ -46,11 +49,26 @@ logger = logging.getLogger(__name__)
 ROSTER_CHANGED = "roster-changed"
 """Client event after an in-place edit; the week's status and side panel reload on it."""
 
+PROBLEM_REASONS = {
+    planning.REASON_NOBODY_IN_POOL: gettext_lazy("nobody in the pool"),
+    planning.REASON_ONE_IN_POOL: gettext_lazy("only 1 person in the pool; two different people are needed"),
+    planning.REASON_NOBODY: gettext_lazy("nobody available"),
+    planning.REASON_ONE: gettext_lazy("only 1 person available"),
+}
+"""The planner's reasons (plain English, stored on the week) as the page shows them."""
+
 
 # --- helpers ------------------------------------------------------------------
 
 
-def _forbidden(request: HttpRequest) -> HttpResponse:
+class Request(HttpRequest):
+    """A request as the middleware shapes it; ``login_required`` guarantees a real user."""
+
+    user: User  # type: ignore[assignment]
+    htmx: HtmxDetails
+
+
+def _forbidden(request: Request) -> HttpResponse:
     return render(request, "roster/forbidden.html", status=403)
 
 
@@ -66,7 +84,7 @@ def _week_url(monday: date) -> str:
     return reverse("roster:week_of", args=[iso.year, iso.week])
 
 
-def _redirect(request: HttpRequest, url: str) -> HttpResponse:
+def _redirect(request: Request, url: str) -> HttpResponse:
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
@@ -121,6 +139,8 @@ class Contact:
     number: str = ""
     tel: str = ""
     is_substitute: bool = False
+    planned: bool = False
+    """An assignment exists: without a holder the duty is open, without one it is not planned yet."""
 
     @classmethod
     def of(cls, duty: Duty, assignment: Assignment | None) -> "Contact":
@@ -132,6 +152,7 @@ class Contact:
             number=number,
             tel=tel_uri(number) if number else "",
             is_substitute=bool(assignment and assignment.is_substitute),
+            planned=assignment is not None,
         )
 
 
@@ -170,7 +191,7 @@ def _day_card(cal: bh.SupportCalendar, day: date, label: str, duties: list[Duty]
 
 @login_required
 @require_GET
-def today(request: HttpRequest) -> HttpResponse:
+def today(request: Request) -> HttpResponse:
     cal = selectors.support_calendar()
     duties = selectors.duty_list()
     day = selectors.today()
@@ -281,7 +302,12 @@ def _week_page(user: User, monday: date, cal: bh.SupportCalendar, duties: list[D
         ]
         rows.append(DayRow(day=day, closed=closed, cells=cells, is_today=day == today))
     page = WeekPage(
-        monday=monday, week=week, rows=rows, duties=duties, can_edit=user.is_coordinator, holders_visible=holders_visible
+        monday=monday,
+        week=week,
+        rows=rows,
+        duties=duties,
+        can_edit=user.is_coordinator,
+        holders_visible=holders_visible,
     )
     if week is not None and holders_visible:
         names = {d.code: d for d in duties}
@@ -295,7 +321,10 @@ def _week_page(user: User, monday: date, cal: bh.SupportCalendar, duties: list[D
                 continue
             code = str(problem.get("duty", ""))
             if (day, code) in open_cells:
-                page.problems.append({"date": day, "duty": names.get(code, code), "reason": _(str(problem["reason"]))})
+                reason = str(problem.get("reason", ""))
+                page.problems.append(
+                    {"date": day, "duty": names.get(code, code), "reason": PROBLEM_REASONS.get(reason, reason)}
+                )
     return page
 
 
@@ -339,7 +368,7 @@ def _week_context(user: User, monday: date) -> dict[str, object]:
 
 @login_required
 @require_GET
-def week(request: HttpRequest, year: int | None = None, week: int | None = None) -> HttpResponse:
+def week(request: Request, year: int | None = None, week: int | None = None) -> HttpResponse:
     monday = bh.week_start(selectors.today()) if year is None or week is None else _monday_of(year, week)
     context = _week_context(request.user, monday)
     if request.htmx and request.htmx.target in {"week-status", "week-side"}:
@@ -349,7 +378,7 @@ def week(request: HttpRequest, year: int | None = None, week: int | None = None)
 
 @login_required
 @require_POST
-def week_generate(request: HttpRequest, year: int, week: int) -> HttpResponse:
+def week_generate(request: Request, year: int, week: int) -> HttpResponse:
     monday = _monday_of(year, week)
     if not request.user.is_coordinator:
         return _forbidden(request)
@@ -382,7 +411,7 @@ def week_generate(request: HttpRequest, year: int, week: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def week_publish(request: HttpRequest, year: int, week: int) -> HttpResponse:
+def week_publish(request: Request, year: int, week: int) -> HttpResponse:
     monday = _monday_of(year, week)
     if not request.user.is_coordinator:
         return _forbidden(request)
@@ -435,7 +464,7 @@ def _cell_form(cell: CellView, current: User | None, published: bool, data: obje
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def cell_edit(request: HttpRequest, year: int, week: int, day: str, duty: str) -> HttpResponse:
+def cell_edit(request: Request, year: int, week: int, day: str, duty: str) -> HttpResponse:
     """In-place edit of one cell: GET the form (or ``?cancel``), POST the change."""
     monday, cell_day, cell_duty = _parse_cell(year, week, day, duty)
     if not request.user.is_coordinator:
@@ -501,7 +530,7 @@ class MonthDay:
 
 @login_required
 @require_GET
-def month(request: HttpRequest, year: int | None = None, month: int | None = None) -> HttpResponse:
+def month(request: Request, year: int | None = None, month: int | None = None) -> HttpResponse:
     today = selectors.today()
     if year is None or month is None:
         year, month = today.year, today.month
@@ -572,7 +601,7 @@ class MyDuty:
 
 @login_required
 @require_GET
-def my_duties(request: HttpRequest) -> HttpResponse:
+def my_duties(request: Request) -> HttpResponse:
     today = selectors.today()
     start, end = today - timedelta(weeks=4), today + timedelta(weeks=8)
     cal = selectors.support_calendar()
@@ -580,7 +609,8 @@ def my_duties(request: HttpRequest) -> HttpResponse:
     by_day: dict[date, list[Assignment]] = {}
     for a in entries:
         by_day.setdefault(a.date, []).append(a)
-    upcoming, past = [], []
+    upcoming: list[MyDuty] = []
+    past: list[MyDuty] = []
     for a in entries:
         if a.user_id != request.user.pk:
             continue
@@ -630,13 +660,13 @@ def _team_context(rows: list[TeamRow]) -> dict[str, object]:
 
 @login_required
 @require_GET
-def team(request: HttpRequest) -> HttpResponse:
+def team(request: Request) -> HttpResponse:
     return render(request, "roster/team.html", _team_context(_team_rows()))
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def pool_member_edit(request: HttpRequest, user_id: int) -> HttpResponse:
+def pool_member_edit(request: Request, user_id: int) -> HttpResponse:
     if not request.user.is_coordinator:
         return _forbidden(request)
     rows = _team_rows()
@@ -680,9 +710,9 @@ def pool_member_edit(request: HttpRequest, user_id: int) -> HttpResponse:
 # --- support calendar settings --------------------------------------------------
 
 
-def _window_forms(data: object = None) -> list[tuple[str, SupportWindowForm]]:
+def _window_forms(data: object = None) -> list[tuple[StrOrPromise, SupportWindowForm]]:
     existing = {w.weekday: w for w in SupportWindow.objects.all()}
-    forms = []
+    forms: list[tuple[StrOrPromise, SupportWindowForm]] = []
     for weekday, label in WEEKDAY_CHOICES:
         window = existing.get(weekday)
         initial = {
@@ -695,7 +725,7 @@ def _window_forms(data: object = None) -> list[tuple[str, SupportWindowForm]]:
 
 
 def _next_holidays(cal: bh.SupportCalendar, start: date, count: int = 8) -> list[tuple[date, str]]:
-    result = []
+    result: list[tuple[date, str]] = []
     day = start
     while len(result) < count and day < start + timedelta(days=400):
         name = cal.holiday_name(day)
@@ -707,7 +737,7 @@ def _next_holidays(cal: bh.SupportCalendar, start: date, count: int = 8) -> list
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def calendar_settings(request: HttpRequest) -> HttpResponse:
+def calendar_settings(request: Request) -> HttpResponse:
     if not request.user.is_coordinator:
         return _forbidden(request)
     cfg = selectors.roster_settings_get()
@@ -741,14 +771,14 @@ def calendar_settings(request: HttpRequest) -> HttpResponse:
             "closing_days": ClosingDay.objects.filter(date__gte=today - timedelta(days=31)),
             "closing_form": ClosingDayForm(),
             "holidays": _next_holidays(cal, today),
-            "holiday_state": cal.holiday_state,
+            "holiday_state": dict(HOLIDAY_STATE_CHOICES).get(cal.holiday_state, cal.holiday_state),
         },
     )
 
 
 @login_required
 @require_POST
-def closing_day_add(request: HttpRequest) -> HttpResponse:
+def closing_day_add(request: Request) -> HttpResponse:
     if not request.user.is_coordinator:
         return _forbidden(request)
     form = ClosingDayForm(request.POST)
@@ -766,7 +796,7 @@ def closing_day_add(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def closing_day_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def closing_day_delete(request: Request, pk: int) -> HttpResponse:
     if not request.user.is_coordinator:
         return _forbidden(request)
     closing = ClosingDay.objects.filter(pk=pk).first()
@@ -788,24 +818,33 @@ def _feed_url(token: str) -> str:
     return settings.SITE_URL + reverse("roster:calendar_feed", args=[token])
 
 
+def _webcal(url: str) -> str:
+    """The same feed as a ``webcal://`` link, which calendar apps open as a subscription."""
+    return "webcal://" + url.split("://", 1)[1]
+
+
 @login_required
 @require_GET
-def feeds(request: HttpRequest) -> HttpResponse:
+def feeds(request: Request) -> HttpResponse:
     personal = services.feed_token_ensure(user=request.user)
     team = services.feed_token_ensure(user=None) if request.user.is_coordinator else None
+    personal_url = _feed_url(personal.token)
+    team_url = _feed_url(team.token) if team else ""
     return render(
         request,
         "roster/feeds.html",
         {
-            "personal_url": _feed_url(personal.token),
-            "team_url": _feed_url(team.token) if team else "",
+            "personal_url": personal_url,
+            "personal_webcal": _webcal(personal_url),
+            "team_url": team_url,
+            "team_webcal": _webcal(team_url) if team_url else "",
         },
     )
 
 
 @login_required
 @require_POST
-def feed_renew(request: HttpRequest) -> HttpResponse:
+def feed_renew(request: Request) -> HttpResponse:
     form = FeedRenewForm(request.POST)
     team = form.is_valid() and form.cleaned_data["scope"] == "team"
     if team and not request.user.is_coordinator:
@@ -821,4 +860,4 @@ def feed_renew(request: HttpRequest) -> HttpResponse:
             if team
             else _("Your feed has a new address; the old one no longer works."),
         )
-    return redirect("roster:feeds")
+    return _redirect(request, reverse("roster:feeds"))

@@ -1,0 +1,173 @@
+"""Journeys in a real browser (Debian's Chromium through Playwright) against the live server.
+
+Each journey saves screenshots to var/screenshots/ so that a person can look at the pages.
+"""
+
+import importlib
+from collections.abc import Iterator
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.apps import apps as django_apps
+from django.conf import settings as django_settings
+from django.urls import reverse
+
+from supportdesk.roster import business_hours as bh
+from supportdesk.roster import selectors
+from supportdesk.roster.models import Absence, AbsenceKind, ClosingDay
+from supportdesk.roster.tests.plans import alternating, make_week
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+BERLIN = ZoneInfo("Europe/Berlin")
+PASSWORD = "secret-pass-123"
+SCREENSHOTS = Path(django_settings.BASE_DIR).parent / "var" / "screenshots"
+
+
+def _next_support_day(start: date) -> date:
+    cal = selectors.support_calendar()
+    return next(bh.support_days(cal, start, start + timedelta(days=30)))
+
+
+@pytest.fixture
+def roster_defaults(transactional_db) -> None:
+    """The duties, windows and settings the data migration creates.
+
+    A transactional test flushes the database afterwards, and serialized_rollback
+    does not bring the rows back here (the serialized copy hangs on a connection
+    object of another context once Playwright runs), so put them back ourselves.
+    """
+    migration = importlib.import_module("supportdesk.roster.migrations.0002_default_duties_and_windows")
+    migration.forwards(django_apps, None)
+    selectors.support_calendar_invalidate()
+
+
+@pytest.fixture
+def on_duty_afternoon(roster_defaults) -> Iterator[date]:
+    """The clock stands at 16:30 on the next support day from today (forward, so cookies stay valid)."""
+    day = _next_support_day(selectors.today())
+    with time_machine.travel(datetime.combine(day, time(16, 30), tzinfo=BERLIN), tick=True):
+        yield day
+
+
+@pytest.fixture
+def csp_violations(page) -> Iterator[list[str]]:
+    """Console messages about the Content-Security-Policy: there must be none."""
+    found: list[str] = []
+    page.on("console", lambda msg: found.append(msg.text) if "Content Security Policy" in msg.text else None)
+    yield found
+    assert found == []
+
+
+def shot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def log_in(page, username: str) -> None:
+    page.goto(reverse("accounts:login"))
+    page.get_by_label("Benutzername").fill(username)
+    page.get_by_label("Passwort").fill(PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+    page.wait_for_url("**/roster/today/")
+
+
+def test_log_in_and_see_who_is_on_duty_today(page, pool, on_duty_afternoon, csp_violations):
+    anna, bernd = pool[0], pool[1]
+    monday = bh.week_start(on_duty_afternoon)
+    make_week(monday, alternating(anna, bernd), published=True)
+    page.goto(reverse("accounts:login"))
+    shot(page, "01-login")
+
+    log_in(page, "clara")
+    today = page.locator("section.daycard").first
+    today_phone, today_standby = (anna, bernd) if on_duty_afternoon.weekday() % 2 == 0 else (bernd, anna)
+    phone = today.locator("li.holder").filter(has_text="Telefondienst")
+    standby = today.locator("li.holder").filter(has_text="Technische Notfallbereitschaft")
+    assert phone.locator(".holder-name").inner_text().strip() == today_phone.name
+    assert standby.locator(".holder-name").inner_text().strip() == today_standby.name
+    assert phone.locator("a.tel").get_attribute("href") == "tel:" + today_phone.office_phone.replace(" ", "")
+    assert standby.locator("a.tel").get_attribute("href") == "tel:" + today_standby.mobile.replace(" ", "")
+    assert page.locator(".badge.live").is_visible()  # 16:30 is inside the window
+    shot(page, "02-today")
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    assert page.locator("li.holder a.tel").first.is_visible()
+    shot(page, "03-today-phone")
+    page.goto(reverse("roster:week"))
+    shot(page, "03b-week-phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    make_week(monday + timedelta(weeks=1), alternating(pool[2], pool[3]), published=True)
+    page.goto(reverse("roster:my_duties"))
+    assert page.get_by_text(bernd.name).first.is_visible() or page.get_by_text(pool[3].name).first.is_visible()
+    shot(page, "11-my-duties")
+
+
+def test_coordinator_drafts_edits_and_publishes_a_week(page, coordinator, pool, on_duty_afternoon, csp_violations):
+    # Some history for the fairness table, an absence and a closing day to make the week realistic.
+    this_monday = bh.week_start(on_duty_afternoon)
+    make_week(this_monday - timedelta(weeks=1), alternating(pool[2], pool[3]), published=True)
+    make_week(this_monday, alternating(pool[0], pool[1]), published=True)
+    next_monday = this_monday + timedelta(weeks=1)
+    Absence.objects.create(user=pool[4], kind=AbsenceKind.VACATION, start=next_monday, end=next_monday)
+    ClosingDay.objects.create(date=date(next_monday.year, 12, 24), name="Heiligabend")
+    selectors.support_calendar_invalidate()
+
+    log_in(page, "horst")
+    iso = next_monday.isocalendar()
+    page.goto(reverse("roster:week_of", args=[iso.year, iso.week]))
+    assert page.locator("#week-status").get_by_text("Noch kein Plan").is_visible()
+
+    page.get_by_role("button", name="Entwurf erstellen").click()
+    page.wait_for_selector(".badge.draft")
+    assert page.locator(".message").first.inner_text().startswith("Entwurf erstellt")
+    shot(page, "04-week-draft-coordinator")
+
+    # Edit the first open-for-business cell in place.
+    first_day = _next_support_day(next_monday)
+    cell_id = f"#cell-{first_day:%Y%m%d}-phone_duty"
+    before = page.locator(cell_id).locator(".holder-name").inner_text().strip()
+    page.locator(cell_id).get_by_role("link", name="Ändern").click()
+    select = page.locator(f"{cell_id} select")
+    select.wait_for()
+    options = [o for o in select.locator("option").all_inner_texts() if o not in {before, "— offen —"}]
+    assert pool[4].name not in options  # absent that day
+    chosen = options[0]
+    select.select_option(label=chosen)
+    shot(page, "05-week-cell-editing")
+    page.locator(cell_id).get_by_role("button", name="Speichern").click()
+    page.locator(cell_id).locator(".holder-name", has_text=chosen).wait_for()
+    assert page.locator(f"{cell_id} select").count() == 0
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Veröffentlichen").click()
+    page.wait_for_selector(".badge.published")
+    assert "Veröffentlicht · Version 1" in page.locator("#week-status").inner_text()
+    assert page.locator(cell_id).locator(".holder-name").inner_text().strip() == chosen
+    shot(page, "06-week-published")
+
+    # A change to the published week needs a reason; the status bar follows without a reload.
+    page.locator(cell_id).get_by_role("link", name="Ändern").click()
+    page.locator(f"{cell_id} select").select_option(label=before)
+    reason = page.locator(cell_id).get_by_label("Begründung der Änderung")
+    assert reason.get_attribute("required") is not None  # the browser refuses an empty reason
+    reason.fill("Tausch abgesprochen")
+    page.locator(cell_id).get_by_role("button", name="Speichern").click()
+    page.locator("#week-status").get_by_text("Version 2").wait_for()
+    assert page.locator(cell_id).locator(".holder-name").inner_text().strip() == before
+
+    page.goto(reverse("roster:month_of", args=[next_monday.year, next_monday.month]))
+    shot(page, "07-month")
+    page.goto(reverse("roster:team"))
+    shot(page, "08-team")
+    page.goto(reverse("roster:calendar_settings"))
+    shot(page, "09-settings")
+    page.goto(reverse("accounts:profile"))
+    shot(page, "10-profile")
+    page.goto(reverse("roster:feeds"))
+    shot(page, "12-feeds")
