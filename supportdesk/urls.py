@@ -7,6 +7,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="roster:today", permanent=False)),
     path("accounts/", include("supportdesk.accounts.urls")),
     path("roster/", include("supportdesk.roster.urls")),
+    path("tickets/", include("supportdesk.tickets.urls")),
     path("api/v1/", include("supportdesk.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
