@@ -4,12 +4,14 @@ The suite runs on SQLite by default and on PostgreSQL when DATABASE_URL is
 set (``make test`` does both). Tests marked ``postgres`` need PostgreSQL.
 """
 
+import importlib
 import os
 import shutil
 from collections.abc import Iterator
 
 import pytest
 from django.db import connection
+from pytest_django.plugin import blocking_manager_key
 
 from supportdesk.accounts.tests.factories import CoordinatorFactory, UserFactory
 from supportdesk.roster.selectors import support_calendar_invalidate
@@ -28,6 +30,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
     "--disable-quic",
+    "--lang=de-DE",
 ]
 
 
@@ -47,6 +50,35 @@ def _plain_settings(settings) -> None:
     # PBKDF2 with its real cost takes most of a second per user.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     support_calendar_invalidate()
+
+
+DATA_MIGRATIONS = [
+    ("supportdesk.roster.migrations.0002_default_duties_and_windows", "forwards"),
+    ("supportdesk.tickets.migrations.0002_default_teams", "create_teams"),
+]
+
+
+def restore_migration_data() -> None:
+    """Re-create the rows the data migrations made (duties, windows, teams)."""
+    from django.apps import apps
+
+    for module, function in DATA_MIGRATIONS:
+        getattr(importlib.import_module(module), function)(apps, None)
+    support_calendar_invalidate()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """A transactional test (live server, real worker, row-lock races) ends with a flush of
+    every table, which also removes what the data migrations created: put it back once all
+    of the test's fixtures are torn down, so that the tests after it find it."""
+    result = yield
+    marker = item.get_closest_marker("django_db")
+    transactional = marker is not None and (marker.kwargs.get("transaction") or (marker.args and marker.args[0]))
+    if transactional or "transactional_db" in getattr(item, "fixturenames", ()):
+        with item.config.stash[blocking_manager_key].unblock():
+            restore_migration_data()
+    return result
 
 
 @pytest.fixture

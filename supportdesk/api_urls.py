@@ -4,9 +4,18 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
 from supportdesk.roster import api as roster_api
+from supportdesk.tickets import api as tickets_api
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("oncall", roster_api.OnCallApi.as_view(), name="api-oncall"),
     path("roster", roster_api.RosterListApi.as_view(), name="api-roster"),
+    path("absences", roster_api.AbsenceListCreateApi.as_view(), name="api-absences"),
+    path("swaps", roster_api.SwapListCreateApi.as_view(), name="api-swaps"),
+    path("swaps/<int:pk>/accept", roster_api.SwapAcceptApi.as_view(), name="api-swap-accept"),
+    path("swaps/<int:pk>/decline", roster_api.SwapDeclineApi.as_view(), name="api-swap-decline"),
+    path("swaps/<int:pk>/withdraw", roster_api.SwapWithdrawApi.as_view(), name="api-swap-withdraw"),
+    path("tickets", tickets_api.TicketCollectionApi.as_view(), name="api-tickets"),
+    path("tickets/<str:number>", tickets_api.TicketResourceApi.as_view(), name="api-ticket"),
+    path("tickets/<str:number>/articles", tickets_api.ArticleCreateApi.as_view(), name="api-ticket-articles"),
 ]

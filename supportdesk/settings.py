@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "supportdesk.accounts",
     "supportdesk.notifications",
     "supportdesk.roster",
+    "supportdesk.tickets",
 ]
 
 MIDDLEWARE = [
@@ -177,6 +178,7 @@ if PRODUCTION:
 LANGUAGE_CODE = "de"
 LANGUAGES = [("de", _("German")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["supportdesk.formats"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = os.environ.get("SUPPORTDESK_TIME_ZONE", "Europe/Berlin")

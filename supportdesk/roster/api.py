@@ -1,4 +1,4 @@
-"""REST API of the roster: who is on call, and the plan as a list."""
+"""REST API of the roster: who is on call, the plan as a list, absences and swaps."""
 
 import re
 from collections.abc import Mapping
@@ -18,8 +18,9 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from supportdesk.accounts.models import User
-from supportdesk.roster import selectors
-from supportdesk.roster.models import Duty
+from supportdesk.core.exceptions import NotFound
+from supportdesk.roster import selectors, services
+from supportdesk.roster.models import Duty, SwapKind, SwapRequest, SwapStatus
 
 MAX_DAYS = 400
 
@@ -191,3 +192,256 @@ class RosterListApi(APIView):
                 for a in entries
             ]
         )
+
+
+# --- Absences (R6, R7) -----------------------------------------------------------------------------
+
+DOMAIN_ERRORS = {
+    **ERROR_RESPONSES,
+    403: OpenApiResponse(ErrorSerializer, description="Not allowed for this user."),
+    404: OpenApiResponse(ErrorSerializer, description="No such user or request."),
+    409: OpenApiResponse(ErrorSerializer, description="Conflicts with the current state (overlap, already taken)."),
+}
+
+
+class CellSerializer(serializers.Serializer):
+    class Meta:
+        ref_name = "DutyCell"
+
+    date = serializers.DateField()
+    duty = serializers.ChoiceField(choices=[Duty.PHONE_DUTY, Duty.TECHNICAL_STANDBY])
+
+
+def _user_by_username(username: str) -> User:
+    user = User.objects.filter(username=username, is_active=True).first()
+    if user is None:
+        raise NotFound(f"No active user {username!r}.")
+    return user
+
+
+def _duty_by_code(code: str) -> Duty:
+    duty = Duty.objects.filter(code=code).first()
+    if duty is None:
+        raise NotFound(f"No duty {code!r}.")
+    return duty
+
+
+def _cells(cells: list[tuple[Any, str]]) -> list[dict[str, str]]:
+    return [{"date": day.isoformat(), "duty": code} for day, code in cells]
+
+
+def absence_payload(cover: selectors.AbsenceCover, *, viewer: User) -> dict[str, Any]:
+    """Colleagues see when someone is away; why (sick, vacation) only the person and coordinators."""
+    absence = cover.absence
+    private = viewer.is_coordinator or viewer.pk == absence.user_id
+    return {
+        "id": absence.pk,
+        "username": absence.user.username,
+        "kind": absence.kind if private else None,
+        "start": absence.start.isoformat(),
+        "end": absence.end.isoformat(),
+        "status": cover.status,
+        "uncovered": _cells(cover.uncovered),
+    }
+
+
+class AbsenceListCreateApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "AbsenceInput"
+
+        username = serializers.CharField(max_length=150)
+        # Plain strings in the schema: the "kind" and "status" enum names are taken by the tickets API.
+        kind = serializers.CharField(help_text="vacation | sick | other")
+        start = serializers.DateField()
+        end = serializers.DateField()
+        note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+    class CreatedSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "AbsenceCreated"
+
+        id = serializers.IntegerField()
+        status = serializers.CharField(help_text="confirmed | cover_missing | covered")
+        uncovered = CellSerializer(many=True)
+
+    class FilterSerializer(serializers.Serializer):
+        start = serializers.DateField(required=False)
+        end = serializers.DateField(required=False)
+        username = serializers.CharField(required=False)
+
+    class OutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "Absence"
+
+        id = serializers.IntegerField()
+        username = serializers.CharField()
+        kind = serializers.CharField(
+            allow_null=True, help_text="vacation | sick | other; null for other people's absences (private)."
+        )
+        start = serializers.DateField()
+        end = serializers.DateField()
+        status = serializers.CharField(help_text="confirmed | cover_missing | covered")
+        uncovered = CellSerializer(many=True)
+
+    @extend_schema(
+        summary="Absences (default: from today on)",
+        parameters=[
+            OpenApiParameter("start", OpenApiTypes.DATE, description="YYYY-MM-DD; default today"),
+            OpenApiParameter("end", OpenApiTypes.DATE, description="YYYY-MM-DD, inclusive"),
+            OpenApiParameter("username", str),
+        ],
+        responses={200: OutputSerializer(many=True), **ERROR_RESPONSES},
+    )
+    def get(self, request: Request) -> Response:
+        params = _validated(self.FilterSerializer(data=request.query_params))
+        user = _user_by_username(params["username"]) if params.get("username") else None
+        absences = selectors.absence_list(
+            start=params.get("start") or selectors.today(), end=params.get("end"), user=user
+        )
+        return Response([absence_payload(c, viewer=request.user) for c in selectors.absences_cover(absences)])
+
+    @extend_schema(
+        summary="Enter an absence; the answer names the duties it leaves uncovered",
+        request=InputSerializer,
+        responses={201: CreatedSerializer, **DOMAIN_ERRORS},
+    )
+    def post(self, request: Request) -> Response:
+        data = _validated(self.InputSerializer(data=request.data))
+        absence = services.absence_create(
+            actor=request.user,
+            user=_user_by_username(data["username"]),
+            kind=data["kind"],
+            start=data["start"],
+            end=data["end"],
+            note=data["note"],
+        )
+        cover = selectors.absence_cover(absence)
+        return Response({"id": absence.pk, "status": cover.status, "uncovered": _cells(cover.uncovered)}, status=201)
+
+
+# --- Swaps and takeovers (R5) ----------------------------------------------------------------------
+
+
+def swap_payload(req: SwapRequest) -> dict[str, Any]:
+    return {
+        "id": req.pk,
+        "kind": req.kind,
+        "status": req.status,
+        "requester": req.requester.username if req.requester else None,
+        "date": req.date.isoformat(),
+        "duty": req.duty.code,
+        "candidate": req.candidate.username if req.candidate else None,
+        "target": {"date": req.target_date.isoformat(), "duty": req.target_duty.code}
+        if req.target_date and req.target_duty
+        else None,
+        "note": req.note,
+        "created_at": req.created_at.isoformat(),
+        "decided_at": req.decided_at.isoformat() if req.decided_at else None,
+        "decided_by": req.decided_by.username if req.decided_by else None,
+    }
+
+
+class SwapOutputSerializer(serializers.Serializer):
+    class Meta:
+        ref_name = "SwapRequest"
+
+    id = serializers.IntegerField()
+    # Plain strings in the schema: the "kind" and "status" enum names are taken by the tickets API.
+    kind = serializers.CharField(help_text="takeover | swap")
+    status = serializers.CharField(help_text="open | accepted | declined | withdrawn | expired")
+    requester = serializers.CharField(allow_null=True, help_text="Null: the system offers an open duty.")
+    date = serializers.DateField()
+    duty = serializers.CharField()
+    candidate = serializers.CharField(allow_null=True, help_text="Null: everyone eligible; the first to accept.")
+    target = CellSerializer(allow_null=True)
+    note = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    decided_at = serializers.DateTimeField(allow_null=True)
+    decided_by = serializers.CharField(allow_null=True)
+
+
+class SwapListCreateApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "SwapRequestInput"
+
+        kind = serializers.CharField(default=SwapKind.TAKEOVER, help_text="takeover | swap")
+        date = serializers.DateField()
+        duty = serializers.CharField()
+        candidate = serializers.CharField(required=False, allow_null=True, default=None)
+        target_date = serializers.DateField(required=False, allow_null=True, default=None)
+        target_duty = serializers.CharField(required=False, allow_null=True, default=None)
+        note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+    class FilterSerializer(serializers.Serializer):
+        status = serializers.ChoiceField(choices=SwapStatus.values, required=False)
+
+    @extend_schema(
+        summary="Swap and takeover requests I made, was asked or may take (coordinators: all)",
+        parameters=[OpenApiParameter("status", str, enum=SwapStatus.values)],
+        responses={200: SwapOutputSerializer(many=True), **ERROR_RESPONSES},
+    )
+    def get(self, request: Request) -> Response:
+        params = _validated(self.FilterSerializer(data=request.query_params))
+        return Response(
+            [swap_payload(r) for r in selectors.swap_requests_for(user=request.user, status=params.get("status"))]
+        )
+
+    @extend_schema(
+        summary="Ask a colleague (or everyone eligible) to take over or swap one of my duties",
+        request=InputSerializer,
+        responses={201: SwapOutputSerializer, **DOMAIN_ERRORS},
+    )
+    def post(self, request: Request) -> Response:
+        data = _validated(self.InputSerializer(data=request.data))
+        req = services.swap_request_create(
+            actor=request.user,
+            day=data["date"],
+            duty=_duty_by_code(data["duty"]),
+            kind=data["kind"],
+            candidate=_user_by_username(data["candidate"]) if data["candidate"] else None,
+            target_day=data["target_date"],
+            target_duty=_duty_by_code(data["target_duty"]) if data["target_duty"] else None,
+            note=data["note"],
+        )
+        return Response(swap_payload(req), status=201)
+
+
+class SwapActionApi(APIView):
+    """``accept``, ``decline`` or ``withdraw`` one request."""
+
+    action: str = ""
+
+    class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "SwapActionInput"
+
+        token = serializers.CharField(required=False, help_text="The secret of the link in the notice, if used.")
+
+    @extend_schema(request=InputSerializer, responses={200: SwapOutputSerializer, **DOMAIN_ERRORS})
+    def post(self, request: Request, pk: int) -> Response:
+        data = _validated(self.InputSerializer(data=request.data))
+        req = selectors.swap_request_get(pk=pk)
+        if req is None:
+            raise NotFound("No such swap request.")
+        if self.action == "accept":
+            req = services.swap_request_accept(actor=request.user, request=req, token=data.get("token"))
+        elif self.action == "decline":
+            req = services.swap_request_decline(actor=request.user, request=req, token=data.get("token"))
+        else:
+            req = services.swap_request_withdraw(actor=request.user, request=req)
+        req = selectors.swap_request_get(pk=req.pk) or req
+        return Response(swap_payload(req))
+
+
+class SwapAcceptApi(SwapActionApi):
+    action = "accept"
+
+
+class SwapDeclineApi(SwapActionApi):
+    action = "decline"
+
+
+class SwapWithdrawApi(SwapActionApi):
+    action = "withdraw"

@@ -145,6 +145,9 @@ class Absence(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    duties_hit = models.JSONField(default=list, blank=True)
+    """``[[date ISO, duty code], …]`` the person held when the absence was entered; the cover
+    status is computed from these and the current plan (``selectors.absence_cover``)."""
 
     class Meta:
         ordering = ["start", "user_id"]
@@ -287,4 +290,95 @@ class FeedToken(models.Model):
 
     @staticmethod
     def generate() -> str:
+        return secrets.token_urlsafe(32)
+
+
+# --- Absence cover (R6, R7) and swaps (R5) --------------------------------------------------------
+
+
+class AbsenceStatus(models.TextChoices):
+    """Computed by ``selectors.absence_cover`` from the current plan, never stored (cannot drift)."""
+
+    CONFIRMED = "confirmed", _("Confirmed")
+    COVER_MISSING = "cover_missing", _("Cover missing")
+    COVERED = "covered", _("Covered")
+
+
+class SwapKind(models.TextChoices):
+    TAKEOVER = "takeover", _("Takeover")
+    SWAP = "swap", _("Swap")
+
+
+class SwapStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    EXPIRED = "expired", _("Expired")
+
+
+class SwapRequest(models.Model):
+    """Someone asks a colleague (or everyone eligible) to take over or swap one duty (R5).
+
+    The system itself asks for a duty freed by a sick report (R7): ``requester`` is then
+    None and ``absence`` the sick report. Cells are named by date and duty, not by
+    ``Assignment`` row, because redrafting a week replaces its rows.
+    """
+
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="swap_requests"
+    )
+    """None: a system offer for an open duty."""
+    kind = models.CharField(max_length=20, choices=SwapKind.choices, default=SwapKind.TAKEOVER)
+    date = models.DateField()
+    duty = models.ForeignKey(Duty, on_delete=models.PROTECT, related_name="+")
+    candidate = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="swap_requests_received"
+    )
+    """The colleague asked; None asks everyone eligible (first accept wins)."""
+    target_date = models.DateField(null=True, blank=True)
+    target_duty = models.ForeignKey(Duty, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    """For a swap: the candidate's duty the requester takes in return."""
+    absence = models.ForeignKey(Absence, null=True, blank=True, on_delete=models.SET_NULL, related_name="duty_offers")
+    offered_to = models.JSONField(default=list, blank=True)
+    """User ids asked, fairest first (for offers to everyone)."""
+    declined_by = models.JSONField(default=list, blank=True)
+    """User ids who declined an offer to everyone; it stays open for the others."""
+    note = models.CharField(max_length=300, blank=True)
+    status = models.CharField(max_length=20, choices=SwapStatus.choices, default=SwapStatus.OPEN)
+    token = models.CharField(max_length=64, unique=True)
+    """Secret of the one-click accept/decline links in the notice."""
+    created_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["date", "duty"], condition=Q(status="open"), name="swaprequest_one_open_per_duty_day"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="takeover", target_date__isnull=True, target_duty__isnull=True)
+                | Q(kind="swap", target_date__isnull=False, target_duty__isnull=False, candidate__isnull=False),
+                name="swaprequest_swap_has_target",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "date"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.date} {self.duty_id} by {self.requester_id or 'system'} ({self.status})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == SwapStatus.OPEN
+
+    @property
+    def is_system_offer(self) -> bool:
+        return self.requester_id is None
+
+    @staticmethod
+    def generate_token() -> str:
         return secrets.token_urlsafe(32)

@@ -10,13 +10,14 @@ from zoneinfo import ZoneInfo
 
 import holidays
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from supportdesk.accounts.models import User
 from supportdesk.roster import business_hours as bh
 from supportdesk.roster.models import (
     Absence,
+    AbsenceStatus,
     Assignment,
     ClosingDay,
     Duty,
@@ -25,6 +26,8 @@ from supportdesk.roster.models import (
     RosterSettings,
     RosterWeek,
     SupportWindow,
+    SwapRequest,
+    SwapStatus,
     WeekStatus,
 )
 
@@ -230,3 +233,126 @@ def feed_token_for(*, user: User | None) -> FeedToken | None:
 
 def feed_token_resolve(*, token: str) -> FeedToken | None:
     return FeedToken.objects.select_related("user").filter(token=token).first()
+
+
+# --- Absence cover (R6, R7) and swaps (R5) --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AbsenceCover:
+    absence: Absence
+    uncovered: list[tuple[date, str]]
+    """Duties of the absence still held by the absent person or open, by date and duty code."""
+
+    @property
+    def status(self) -> str:
+        if self.uncovered:
+            return AbsenceStatus.COVER_MISSING
+        return AbsenceStatus.COVERED if self.absence.duties_hit else AbsenceStatus.CONFIRMED
+
+
+def absences_cover(absences: Iterable[Absence]) -> list[AbsenceCover]:
+    """The cover state of each absence, computed from the current plan (one query for the cells).
+
+    A duty is uncovered while the absent person still holds it, or while a duty they held
+    when the absence was entered is open. It is covered once someone else holds it.
+    """
+    absences = list(absences)
+    if not absences:
+        return []
+    start, end = min(a.start for a in absences), max(a.end for a in absences)
+    cells = list(Assignment.objects.filter(date__gte=start, date__lte=end).values_list("date", "duty__code", "user_id"))
+    result = []
+    for absence in absences:
+        hit = {(date.fromisoformat(d), code) for d, code in absence.duties_hit}
+        uncovered = sorted(
+            (day, code)
+            for day, code, user_id in cells
+            if absence.start <= day <= absence.end
+            and (user_id == absence.user_id or (user_id is None and (day, code) in hit))
+        )
+        result.append(AbsenceCover(absence=absence, uncovered=uncovered))
+    return result
+
+
+def absence_cover(absence: Absence) -> AbsenceCover:
+    return absences_cover([absence])[0]
+
+
+def absence_list(*, start: date | None = None, end: date | None = None, user: User | None = None) -> QuerySet[Absence]:
+    qs = Absence.objects.select_related("user")
+    if start is not None:
+        qs = qs.filter(end__gte=start)
+    if end is not None:
+        qs = qs.filter(start__lte=end)
+    if user is not None:
+        qs = qs.filter(user=user)
+    return qs.order_by("start", "user__username")
+
+
+def absence_overlapping(*, user: User, start: date, end: date, exclude_pk: int | None = None) -> Absence | None:
+    qs = Absence.objects.filter(user=user, start__lte=end, end__gte=start)
+    if exclude_pk is not None:
+        qs = qs.exclude(pk=exclude_pk)
+    return qs.order_by("start").first()
+
+
+def duty_counts(*, start: date, end: date) -> dict[int, int]:
+    """Duties per user between ``start`` and ``end`` (inclusive)."""
+    counts: dict[int, int] = defaultdict(int)
+    for user_id in Assignment.objects.filter(date__gte=start, date__lte=end, user__isnull=False).values_list(
+        "user_id", flat=True
+    ):
+        counts[user_id] += 1
+    return counts
+
+
+def substitute_candidates(*, day: date, duty_code: str, exclude: Iterable[int] = ()) -> list[User]:
+    """Who may take ``duty_code`` on ``day``, fairest first (R7).
+
+    Eligible that day (pool, weekday, not absent), not on the day's other duty;
+    ordered by fewest duties over the fairness horizon around the day, then by name.
+    """
+    excluded = set(exclude)
+    others = set(
+        Assignment.objects.filter(date=day, user__isnull=False)
+        .exclude(duty__code=duty_code)
+        .values_list("user_id", flat=True)
+    )
+    horizon = timedelta(weeks=roster_settings_get().fairness_horizon_weeks)
+    counts = duty_counts(start=day - horizon, end=day + horizon)
+    people = [u for u in eligible_users(day=day) if u.pk not in excluded and u.pk not in others]
+    return sorted(people, key=lambda u: (counts.get(u.pk, 0), u.name, u.pk))
+
+
+def swap_request_get(*, pk: int) -> SwapRequest | None:
+    return SwapRequest.objects.select_related("requester", "candidate", "duty", "target_duty").filter(pk=pk).first()
+
+
+def swap_request_by_token(*, token: str) -> SwapRequest | None:
+    """For the one-click links in the notice; the token is the only credential there."""
+    if not token:
+        return None
+    return (
+        SwapRequest.objects.select_related("requester", "candidate", "duty", "target_duty").filter(token=token).first()
+    )
+
+
+def swap_requests_for(*, user: User, status: str | None = None) -> QuerySet[SwapRequest]:
+    """Requests ``user`` may see: a coordinator all, anyone else those they made, were asked or may take."""
+    qs = SwapRequest.objects.select_related("requester", "candidate", "duty", "target_duty", "decided_by")
+    if not user.is_coordinator:
+        qs = qs.filter(Q(requester=user) | Q(candidate=user) | Q(candidate__isnull=True) | Q(decided_by=user))
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("date", "duty__order", "-created_at")
+
+
+def open_swap_requests_for_cells(cells: Iterable[tuple[date, int]]) -> list[SwapRequest]:
+    """Open requests that give away or ask for any of the cells (date, duty id)."""
+    query = Q()
+    for day, duty_id in cells:
+        query |= Q(date=day, duty_id=duty_id) | Q(target_date=day, target_duty_id=duty_id)
+    if not query:
+        return []
+    return list(SwapRequest.objects.filter(query, status=SwapStatus.OPEN))

@@ -25,7 +25,7 @@ class SmtpSink:
     port: int = 0
     _arrived: threading.Condition = field(default_factory=threading.Condition)
 
-    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd hook name)
+    async def handle_DATA(self, server, session, envelope) -> str:
         if self.refuse:
             return "451 4.3.0 Temporarily refusing mail (test)"
         message = email.message_from_bytes(envelope.content, policy=default_policy)

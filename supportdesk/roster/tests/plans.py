@@ -8,9 +8,7 @@ from supportdesk.roster.business_hours import week_start
 from supportdesk.roster.models import Assignment, Duty, RosterWeek, WeekStatus
 
 
-def make_week(
-    monday: date, pairs: Iterable[tuple[User | None, User | None]], *, published: bool = False
-) -> RosterWeek:
+def make_week(monday: date, pairs: Iterable[tuple[User | None, User | None]], *, published: bool = False) -> RosterWeek:
     """One week from Monday; ``pairs`` gives (phone duty, standby) per day from Monday on."""
     assert monday == week_start(monday)
     week, _created = RosterWeek.objects.get_or_create(week_start=monday)

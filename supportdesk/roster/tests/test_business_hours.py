@@ -131,7 +131,8 @@ def test_week_start_is_monday():
     assert bh.week_start(date(2026, 11, 30)) == date(2026, 11, 30)
 
 
-@given(st.datetimes(min_value=datetime(2024, 1, 1), max_value=datetime(2030, 12, 31), timezones=st.just(UTC)))
+# hypothesis takes naive bounds and attaches the zone itself.
+@given(st.datetimes(min_value=datetime(2024, 1, 1), max_value=datetime(2030, 12, 31), timezones=st.just(UTC)))  # noqa: DTZ001
 def test_next_working_day_start_is_a_later_working_morning(moment):
     result = bh.next_working_day_start(CAL, moment)
     assert result > moment
@@ -145,7 +146,8 @@ def test_next_working_day_start_is_a_later_working_morning(moment):
         day += timedelta(days=1)
 
 
-@given(st.datetimes(min_value=datetime(2024, 1, 1), max_value=datetime(2030, 12, 31), timezones=st.just(UTC)))
+# hypothesis takes naive bounds and attaches the zone itself.
+@given(st.datetimes(min_value=datetime(2024, 1, 1), max_value=datetime(2030, 12, 31), timezones=st.just(UTC)))  # noqa: DTZ001
 def test_window_at_agrees_with_windows_between(moment):
     window = bh.window_at(CAL, moment)
     around = bh.windows_between(CAL, moment, moment + timedelta(microseconds=1))

@@ -89,9 +89,7 @@ def test_the_two_holders_of_a_day_may_trade(coordinator, pool):
     anna, bernd = pool[0], pool[1]
     make_week(MONDAY, alternating(anna, bernd), published=True)
 
-    services.assignment_set(
-        actor=coordinator, day=MONDAY, duty=duty(Duty.PHONE_DUTY), user=bernd, reason="getauscht"
-    )
+    services.assignment_set(actor=coordinator, day=MONDAY, duty=duty(Duty.PHONE_DUTY), user=bernd, reason="getauscht")
 
     holders = selectors.holders_on(day=MONDAY)
     assert holders[Duty.PHONE_DUTY].user == bernd
