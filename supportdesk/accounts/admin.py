@@ -9,7 +9,7 @@ class UserAdmin(BaseUserAdmin):
     list_display = ["username", "display_name", "email", "role", "is_deputy", "is_mailbox_head", "is_active"]
     list_filter = ["role", "is_deputy", "is_mailbox_head", "is_active"]
     fieldsets = (
-        *BaseUserAdmin.fieldsets,
+        *(BaseUserAdmin.fieldsets or ()),
         (
             "Supportdesk",
             {

@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -8,11 +8,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from supportdesk.accounts.forms import ApiTokenForm, PreferencesForm
 from supportdesk.accounts.models import ApiToken
 from supportdesk.accounts.services import api_token_create, api_token_revoke, user_update_preferences
+from supportdesk.core.http import AuthedRequest
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthedRequest) -> HttpResponse:
     form = PreferencesForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         user_update_preferences(user=request.user, **form.cleaned_data)
@@ -33,7 +34,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def token_create(request: HttpRequest) -> HttpResponse:
+def token_create(request: AuthedRequest) -> HttpResponse:
     form = ApiTokenForm(request.POST)
     if form.is_valid():
         _token, raw = api_token_create(user=request.user, name=form.cleaned_data["name"])
@@ -44,7 +45,7 @@ def token_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+def token_revoke(request: AuthedRequest, token_id: int) -> HttpResponse:
     token = get_object_or_404(ApiToken, pk=token_id, user=request.user)
     api_token_revoke(actor=request.user, token=token)
     messages.success(request, _("The token was revoked."))

@@ -65,6 +65,8 @@ class Command(BaseCommand):
 
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "SUPPORTDESK_PORT": str(port)}
         env.setdefault("DJANGO_SETTINGS_MODULE", "supportdesk.settings")
+        # Links in mails and feeds must point at the port actually served.
+        env.setdefault("SUPPORTDESK_SITE_URL", f"http://127.0.0.1:{port}")
         manager = Manager(Printer(sys.stdout))
         for name, command in process_commands(host=host, port=port, worker_interval=worker_interval).items():
             manager.add_process(name, command, env=env)
