@@ -77,9 +77,9 @@ def test_scheduler_tick_without_the_lease_fires_nothing():
     assert scheduler_tick(holder="a", now=NOW)  # "a" fires the registered jobs due now (08:00:30)
     assert scheduler_tick(holder="a", now=NOW + timedelta(seconds=25)) == []  # renews; nothing new is due
 
-    # 08:01:10: a new minute is due, but "a" still holds the lease (until 08:01:25).
+    # 08:01:10: "a" still holds the lease (until 08:01:25), so "b" fires nothing.
     assert scheduler_tick(holder="b", now=NOW + timedelta(seconds=40)) == []
-    assert scheduler_tick(holder="a", now=NOW + timedelta(seconds=42))  # every-minute jobs (the mail sweep)
+    assert scheduler_tick(holder="a", now=NOW + timedelta(minutes=5))  # the five-minute mail sweep
     assert not JobRun.objects.filter(fired_by="b").exists()
 
 

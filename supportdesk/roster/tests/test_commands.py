@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.contrib.auth.models import Group
 from django.core.management import call_command, get_commands
 from django.core.management.base import CommandError
 from django.tasks import default_task_backend
@@ -15,10 +14,11 @@ from django.urls import reverse
 
 from supportdesk import cli
 from supportdesk.accounts.models import User
+from supportdesk.core.management.commands.load_demo import DEMO_PASSWORD, TEAM
 from supportdesk.notifications.models import NotificationDelivery
-from supportdesk.roster.management.commands.load_demo import DEMO_PASSWORD, TEAM
 from supportdesk.roster.models import Assignment, PlanVersion, PoolMember, RosterWeek
 from supportdesk.roster.tests.plans import alternating, make_week
+from supportdesk.tickets.models import Customer, Team, Ticket
 
 BERLIN = ZoneInfo("Europe/Berlin")
 MONDAY = date(2026, 11, 30)
@@ -208,7 +208,10 @@ def test_load_demo_loads_a_team_with_a_published_plan_once(db):
     members = PoolMember.objects.filter(active=True)
     assert members.count() == 6
     assert sorted(len(m.weekdays) for m in members) == [3, 5, 5, 5, 5, 5]
-    assert set(Group.objects.values_list("name", flat=True)) >= {"Support management", "Service management"}
+    assert Team.objects.get(slug="support-management").members.filter(username="kvogel").exists()
+    assert Customer.objects.count() == 5
+    assert all(c.project_manager_id for c in Customer.objects.all())
+    assert Ticket.objects.filter(status="new").count() == 3
     for user in User.objects.all():
         assert user.office_phone.startswith("+49 ") or user.username == "admin"
     weeks = RosterWeek.objects.order_by("week_start")
@@ -216,7 +219,7 @@ def test_load_demo_loads_a_team_with_a_published_plan_once(db):
     assert Assignment.objects.filter(user__isnull=True).count() == 0
     assert coordinator.check_password(DEMO_PASSWORD)
     assert "kvogel" in out and DEMO_PASSWORD in out and "http://" in out
-    assert "tickets capability" in out
+    assert "Customers: 5" in out
 
     again = run("load_demo")
 

@@ -87,7 +87,7 @@ class Command(BaseCommand):
                 self.style.WARNING(f"{len(pending)} migration(s) not applied: run `supportdesk migrate` first.")
             )
             return
-        from supportdesk.roster.management.commands.load_demo import demo_present, print_logins
+        from supportdesk.core.management.commands.load_demo import demo_present, print_logins
 
         if demo_present():
             print_logins(self.stdout.write, url=url)

@@ -12,7 +12,6 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
@@ -23,6 +22,8 @@ from supportdesk.core.exceptions import DomainError
 from supportdesk.roster import business_hours as bh
 from supportdesk.roster import selectors, services
 from supportdesk.roster.models import RosterWeek
+from supportdesk.tickets import services as ticket_services
+from supportdesk.tickets.models import Team
 
 DEMO_PASSWORD = "supportdesk"  # noqa: S105 - printed for the demo; passes the password validators
 ALL_WEEK = (0, 1, 2, 3, 4)
@@ -125,7 +126,7 @@ class Command(BaseCommand):
                 f"  {year}-W{number:02d} published (version {week.version})"
                 + (f", {open_cells} duty(ies) still open" if open_cells else "")
             )
-        self.stdout.write("Customers: none yet (they come with the tickets capability).")
+        self.stdout.write(f"Customers: {len(CUSTOMERS)}, each with a project manager, a project and a contact.")
         team_feed = services.feed_token_ensure(user=None)
         self.stdout.write(f"Team calendar: {settings.SITE_URL}/roster/feeds/{team_feed.token}.ics")
         self.stdout.write("Start everything with `supportdesk run` (or `make run`).")
@@ -137,7 +138,6 @@ def _load() -> list[RosterWeek]:
         username=ADMIN, email="admin@demo.example", display_name="Administrator", role=Role.ADMIN
     )
     _set_password(admin)
-    groups = {name: Group.objects.get_or_create(name=name)[0] for name in (SUPPORT_MANAGEMENT, SERVICE_MANAGEMENT)}
     users = {}
     for person in TEAM:
         user = User.objects.create_user(
@@ -154,7 +154,6 @@ def _load() -> list[RosterWeek]:
             is_mailbox_head=person.is_mailbox_head,
         )
         _set_password(user)
-        user.groups.set([groups[name] for name in person.groups])
         users[person.username] = user
     coordinator = users[COORDINATOR]
     for person in TEAM:
@@ -162,7 +161,7 @@ def _load() -> list[RosterWeek]:
             services.pool_member_set(
                 actor=coordinator, user=users[person.username], weekdays=list(person.pool_weekdays), active=True
             )
-    _load_customers()
+    _load_customers(users, coordinator)
     return _load_plan(coordinator)
 
 
@@ -172,12 +171,66 @@ def _set_password(user: User) -> None:
     user.save(update_fields=["password"])
 
 
-def _load_customers() -> None:
-    """Five customers, each with a project manager (R12 routes tickets to them).
+@dataclass(frozen=True)
+class DemoCustomer:
+    code: str
+    name: str
+    project_manager: str
+    project: str
+    contact: str
+    extension: int
 
-    This comes with the tickets capability: there is no customer model yet, so
-    nothing is stored now. The tickets work package fills in this function.
-    """
+
+CUSTOMERS = [
+    DemoCustomer("stadtwerke-moosach", "Stadtwerke Moosach", "mbrandt", "Kundenportal", "Petra Lindner", 301),
+    DemoCustomer("brauerei-hofmeier", "Brauerei Hofmeier KG", "lzimmermann", "Warenwirtschaft", "Uwe Hofmeier", 302),
+    DemoCustomer("klinikum-isartal", "Klinikum Isartal", "pschaefer", "Terminbuchung", "Dr. Sandra Keller", 303),
+    DemoCustomer("spedition-roth", "Spedition Roth GmbH", "jkrueger", "Tourenplanung", "Karl Roth", 304),
+    DemoCustomer("verlag-sonnenhang", "Verlag am Sonnenhang", "thartmann", "Abo-Verwaltung", "Ines Wagner", 305),
+]
+
+DEMO_TICKETS = [
+    ("stadtwerke-moosach", "Login im Kundenportal schlägt fehl", "Seit heute früh kein Login möglich.", 2),
+    ("klinikum-isartal", "Export der Termine als PDF", "Bitte um Rückruf wegen des PDF-Exports.", 3),
+    ("spedition-roth", "Neue Benutzerin anlegen", "Frau Berger braucht einen Zugang.", 4),
+]
+
+
+def _load_customers(users: dict[str, User], actor: User) -> int:
+    """Five customers, each with a project manager, a project and a contact (R12),
+    the two assignment teams with members, and a few open tickets."""
+    teams = {team.slug: team for team in Team.objects.all()}
+    for person in TEAM:
+        for group in person.groups:
+            slug = "support-management" if group == SUPPORT_MANAGEMENT else "service-management"
+            if slug in teams:
+                teams[slug].members.add(users[person.username])
+    customers = {}
+    for demo in CUSTOMERS:
+        customer = ticket_services.customer_create(
+            code=demo.code, name=demo.name, project_manager=users[demo.project_manager]
+        )
+        ticket_services.project_create(customer=customer, name=demo.project, manager=users[demo.project_manager])
+        last = demo.contact.rpartition(" ")[2]
+        ticket_services.contact_create(
+            name=demo.contact,
+            customer=customer,
+            phones=[office_phone(demo.extension - 100)],
+            emails=[f"{last.lower()}@{demo.code}.example"],
+        )
+        customers[demo.code] = customer
+    for code, subject, body, priority in DEMO_TICKETS:
+        customer = customers[code]
+        ticket_services.ticket_create(
+            actor=actor,
+            subject=subject,
+            body=body,
+            priority=priority,
+            channel="phone",
+            customer=customer,
+            contact=customer.contacts.first(),
+        )
+    return len(customers)
 
 
 def _load_plan(coordinator: User) -> list[RosterWeek]:
