@@ -73,6 +73,8 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
     every table, which also removes what the data migrations created: put it back once all
     of the test's fixtures are torn down, so that the tests after it find it."""
     result = yield
+    if nextitem is None:
+        return result  # the test database is gone with the session's last test
     marker = item.get_closest_marker("django_db")
     transactional = marker is not None and (marker.kwargs.get("transaction") or (marker.args and marker.args[0]))
     if transactional or "transactional_db" in getattr(item, "fixturenames", ()):
@@ -148,3 +150,15 @@ def smtp_sink(settings) -> Iterator[object]:
 
 def is_postgres() -> bool:
     return connection.vendor == "postgresql"
+
+
+@pytest.fixture
+def dovecot() -> Iterator[object]:
+    """A throw-away Dovecot on a free loopback port (``supportdesk.mailbox.testing.Dovecot``)."""
+    from supportdesk.mailbox.testing import Dovecot, dovecot_available
+
+    if not dovecot_available():
+        pytest.skip("needs Dovecot: apt-get install -y dovecot-imapd dovecot-core")
+    server = Dovecot().start()
+    yield server
+    server.cleanup()

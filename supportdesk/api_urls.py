@@ -15,6 +15,7 @@ urlpatterns = [
     path("swaps/<int:pk>/accept", roster_api.SwapAcceptApi.as_view(), name="api-swap-accept"),
     path("swaps/<int:pk>/decline", roster_api.SwapDeclineApi.as_view(), name="api-swap-decline"),
     path("swaps/<int:pk>/withdraw", roster_api.SwapWithdrawApi.as_view(), name="api-swap-withdraw"),
+    path("reports/working-time", roster_api.WorkingTimeReportApi.as_view(), name="api-working-time-report"),
     path("tickets", tickets_api.TicketCollectionApi.as_view(), name="api-tickets"),
     path("tickets/<str:number>", tickets_api.TicketResourceApi.as_view(), name="api-ticket"),
     path("tickets/<str:number>/articles", tickets_api.ArticleCreateApi.as_view(), name="api-ticket-articles"),

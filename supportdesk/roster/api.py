@@ -2,16 +2,18 @@
 
 import re
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import APIException
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -19,7 +21,7 @@ from rest_framework.views import APIView
 
 from supportdesk.accounts.models import User
 from supportdesk.core.exceptions import NotFound
-from supportdesk.roster import selectors, services
+from supportdesk.roster import reports, selectors, services
 from supportdesk.roster.models import Duty, SwapKind, SwapRequest, SwapStatus
 
 MAX_DAYS = 400
@@ -445,3 +447,82 @@ class SwapDeclineApi(SwapActionApi):
 
 class SwapWithdrawApi(SwapActionApi):
     action = "withdraw"
+
+
+# --- Working-time report (R8) ----------------------------------------------------------------------
+
+
+class CsvRenderer(BaseRenderer):
+    """Passes the report's ready-made CSV bytes through; selected by ``?format=csv``."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
+        return data if isinstance(data, bytes) else b""
+
+
+class XlsxRenderer(BaseRenderer):
+    media_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    format = "xlsx"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
+        return data if isinstance(data, bytes) else b""
+
+
+class WorkingTimeReportApi(APIView):
+    """Duties held per person in a month, as regular working time (R8).
+
+    Coordinators get everyone, anyone else only themselves. JSON by default;
+    ``format=csv`` (semicolons, UTF-8 with BOM) and ``format=xlsx`` are the downloads.
+    """
+
+    renderer_classes = [JSONRenderer, CsvRenderer, XlsxRenderer]
+
+    class InputSerializer(serializers.Serializer):
+        month = serializers.CharField(required=False, allow_blank=True)
+
+        def validate_month(self, value: str) -> date:
+            try:
+                return reports.parse_month(value, today=selectors.today())
+            except ValueError as exc:
+                raise serializers.ValidationError("Use YYYY-MM, e.g. 2026-11.") from exc
+
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> tuple[BaseRenderer, str]:
+        try:
+            return super().perform_content_negotiation(request, force)
+        except Http404 as exc:
+            raise InvalidParameters("format: use json, csv or xlsx.") from exc
+
+    def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
+        # Errors keep DRF's {"detail": ...} shape as JSON, whatever format was asked for (STYLE 13).
+        if response.status_code >= 400:
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
+
+    @extend_schema(
+        summary="Working time from support duties in a month (regular working time, never overtime)",
+        parameters=[
+            OpenApiParameter("month", OpenApiTypes.STR, description="YYYY-MM; default this month"),
+            OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "csv", "xlsx"], description="default json"),
+        ],
+        responses={200: OpenApiTypes.OBJECT, **ERROR_RESPONSES},
+    )
+    def get(self, request: Request) -> Response:
+        params = _validated(self.InputSerializer(data={"month": request.query_params.get("month", "")}))
+        month = params.get("month") or reports.parse_month("", today=selectors.today())
+        report = reports.working_time_report_for(viewer=request.user, month=month)
+        fmt = request.accepted_renderer.format
+        if fmt == "csv":
+            body = reports.report_csv(report)
+        elif fmt == "xlsx":
+            body = reports.report_xlsx(report)
+        else:
+            return Response(reports.report_payload(report))
+        return Response(
+            body, headers={"Content-Disposition": f'attachment; filename="{reports.export_filename(report, fmt)}"'}
+        )

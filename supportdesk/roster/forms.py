@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
 from supportdesk.accounts.models import User
-from supportdesk.roster.models import RosterSettings, RotationMode
+from supportdesk.roster.models import AbsenceKind, RosterSettings, RotationMode, SwapKind
 
 WEEKDAY_CHOICES = [
     (0, _("Monday")),
@@ -157,3 +157,133 @@ class ClosingDayForm(forms.Form):
 
 class FeedRenewForm(forms.Form):
     scope = forms.ChoiceField(choices=[("personal", "personal"), ("team", "team")])
+
+
+# --- plan changes: absences, sick reports, the calendar import, swap requests ---------------------
+
+
+def _date_field(label: StrOrPromise, *, required: bool = True) -> forms.DateField:
+    return forms.DateField(
+        label=label,
+        required=required,
+        input_formats=["%Y-%m-%d", "%d.%m.%Y"],
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+    )
+
+
+class _PersonMixin:
+    """A "person" select for coordinators (anyone active); others enter absences for themselves only."""
+
+    fields: dict[str, forms.Field]
+
+    def _set_people(self, people: Iterable[User] | None) -> None:
+        self.people = {str(u.pk): u for u in people or []}
+        if not self.people:
+            del self.fields["user"]
+            return
+        user_field: forms.ChoiceField = self.fields["user"]  # type: ignore[assignment]
+        user_field.choices = [(pk, u.name) for pk, u in self.people.items()]
+
+    def clean_user(self) -> User | None:
+        value = self.cleaned_data["user"]  # type: ignore[attr-defined]
+        return self.people.get(value)
+
+
+class _RangeCleanMixin:
+    def clean(self) -> dict[str, object]:
+        cleaned = super().clean() or {}  # type: ignore[misc]
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and end < start:
+            raise forms.ValidationError(_("The end date must not be before the start date."))
+        return cleaned
+
+
+class AbsenceForm(_RangeCleanMixin, _PersonMixin, forms.Form):
+    """Enter a vacation, sick report or other absence; ``people`` only for coordinators."""
+
+    user = forms.ChoiceField(label=_("Person"))
+    kind = forms.ChoiceField(label=_("Kind"), choices=AbsenceKind.choices, initial=AbsenceKind.VACATION)
+    start = _date_field(_("From"))
+    end = _date_field(_("Until"))
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+    def __init__(self, *args: object, people: Iterable[User] | None = None, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self._set_people(people)
+
+
+class SickForm(_RangeCleanMixin, _PersonMixin, forms.Form):
+    user = forms.ChoiceField(label=_("Who is sick"))
+    start = _date_field(_("Sick from"))
+    end = _date_field(_("Probably until"))
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+    def __init__(self, *args: object, people: Iterable[User] | None = None, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self._set_people(people)
+
+
+ICAL_MAX_BYTES = 2 * 1024 * 1024
+
+
+class IcalImportForm(forms.Form):
+    file = forms.FileField(label=_("iCalendar file (.ics)"), required=False)
+    url = forms.URLField(label=_("or the calendar's address"), required=False, assume_scheme="https")
+    kind = forms.ChoiceField(label=_("Import as"), choices=AbsenceKind.choices, initial=AbsenceKind.VACATION)
+
+    def clean(self) -> dict[str, object]:
+        cleaned = super().clean() or {}
+        upload, url = cleaned.get("file"), cleaned.get("url")
+        if bool(upload) == bool(url):
+            raise forms.ValidationError(_("Choose a file or enter an address (one of the two)."))
+        if upload is not None and getattr(upload, "size", 0) > ICAL_MAX_BYTES:
+            raise forms.ValidationError(_("The file is too large (at most 2 MB)."))
+        return cleaned
+
+
+EVERYONE = ""
+"""The candidate value for "everyone eligible"."""
+
+
+class SwapRequestForm(forms.Form):
+    """Ask for a takeover (a named colleague or everyone eligible) or a swap with a colleague's duty."""
+
+    kind = forms.ChoiceField(
+        label=_("What do you want?"), choices=SwapKind.choices, initial=SwapKind.TAKEOVER, widget=forms.RadioSelect
+    )
+    candidate = forms.ChoiceField(label=_("Ask"), required=False)
+    target = forms.ChoiceField(label=_("In exchange for"), required=False)
+    note = forms.CharField(label=_("Message"), max_length=300, required=False)
+
+    def __init__(
+        self,
+        *args: object,
+        candidates: Iterable[User],
+        targets: Iterable[tuple[str, str]],
+        **kwargs: object,
+    ) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.candidates = {str(u.pk): u for u in candidates}
+        candidate_field: forms.ChoiceField = self.fields["candidate"]  # type: ignore[assignment]
+        candidate_field.choices = [
+            (EVERYONE, _("Everyone eligible (the first to accept takes it)")),
+            *((pk, u.name) for pk, u in self.candidates.items()),
+        ]
+        target_field: forms.ChoiceField = self.fields["target"]  # type: ignore[assignment]
+        target_field.choices = [("", _("— choose a colleague's duty —")), *targets]
+
+    def clean_candidate(self) -> User | None:
+        return self.candidates.get(self.cleaned_data["candidate"])
+
+    def clean(self) -> dict[str, object]:
+        cleaned = super().clean() or {}
+        if cleaned.get("kind") == SwapKind.SWAP:
+            if not cleaned.get("target"):
+                self.add_error("target", _("A swap needs the colleague's duty you take in return."))
+        else:
+            cleaned["target"] = ""
+        return cleaned
+
+
+class RequestDecisionForm(forms.Form):
+    action = forms.ChoiceField(choices=[("accept", "accept"), ("decline", "decline")])

@@ -2,6 +2,7 @@ import secrets
 from datetime import date, time
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import translation
@@ -14,6 +15,15 @@ WEEKDAYS = [0, 1, 2, 3, 4]
 class RotationMode(models.TextChoices):
     WEEKLY_PAIR = "weekly_pair", _("One pair per week, trading duties daily")
     DAILY = "daily", _("Rotate through the whole pool day by day")
+
+
+def default_vacation_reminder_days() -> list[int]:
+    return [14, 3]
+
+
+def validate_day_offsets(value: object) -> None:
+    if not isinstance(value, list) or not all(isinstance(n, int) and 1 <= n <= 365 for n in value):
+        raise ValidationError(_("Give whole numbers of days between 1 and 365."))
 
 
 class RosterSettings(models.Model):
@@ -31,6 +41,12 @@ class RosterSettings(models.Model):
     fairness_horizon_weeks = models.PositiveSmallIntegerField(_("fairness horizon (weeks)"), default=12)
     draft_weekday = models.PositiveSmallIntegerField(_("draft weekday"), default=0)
     draft_time = models.TimeField(_("draft time"), default=time(8))
+    vacation_reminder_days = models.JSONField(
+        _("vacation reminder days"), default=default_vacation_reminder_days, validators=[validate_day_offsets]
+    )
+    """Days before an uncovered duty of an absence on which the coordinator is reminded (R6)."""
+    open_duty_notice_minutes = models.PositiveSmallIntegerField(_("open duty notice (minutes)"), default=60)
+    """Minutes before the window starts at which a still-open duty of the day is reported (R7)."""
 
     class Meta:
         verbose_name = _("roster settings")
@@ -382,3 +398,29 @@ class SwapRequest(models.Model):
     @staticmethod
     def generate_token() -> str:
         return secrets.token_urlsafe(32)
+
+
+# --- Reminders (R6, R7) ----------------------------------------------------------------------------
+
+
+class ReminderKind(models.TextChoices):
+    VACATION_COVER = "vacation_cover", _("Vacation cover reminder")
+    OPEN_DUTY = "open_duty", _("Open duty notice")
+
+
+class ReminderSent(models.Model):
+    """A reminder that went out, so that a second run of the same job sends nothing."""
+
+    kind = models.CharField(max_length=30, choices=ReminderKind.choices)
+    key = models.CharField(max_length=100)
+    """What the reminder was about, e.g. ``2026-12-14/phone_duty`` (a duty) or ``2026-12-01`` (a day)."""
+    date = models.DateField()
+    """The team's calendar day the reminder was sent on."""
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-sent_at"]
+        constraints = [models.UniqueConstraint(fields=["kind", "key", "date"], name="remindersent_once_per_day")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key} on {self.date}"

@@ -17,12 +17,14 @@ from supportdesk.accounts.models import User
 from supportdesk.roster import business_hours as bh
 from supportdesk.roster.models import (
     Absence,
+    AbsenceKind,
     AbsenceStatus,
     Assignment,
     ClosingDay,
     Duty,
     FeedToken,
     PoolMember,
+    ReminderSent,
     RosterSettings,
     RosterWeek,
     SupportWindow,
@@ -356,3 +358,72 @@ def open_swap_requests_for_cells(cells: Iterable[tuple[date, int]]) -> list[Swap
     if not query:
         return []
     return list(SwapRequest.objects.filter(query, status=SwapStatus.OPEN))
+
+
+# --- Reminders (R6, R7) and the working-time report (R8) -------------------------------------------
+
+
+def absent_user_ids_on(*, day: date) -> set[int]:
+    """Everyone absent on ``day``; pass it to ``user_list_coordinators`` so the deputy gets the notices (R1)."""
+    return set(Absence.objects.filter(start__lte=day, end__gte=day).values_list("user_id", flat=True))
+
+
+def uncovered_absence_duties_on(*, day: date) -> list[tuple[Absence, Assignment]]:
+    """Duties on ``day`` that a planned absence (vacation or other) hits and nobody else has taken yet (R6).
+
+    Sick reports are left out: they open their duties at once and the coordinator hears of
+    them then (``duty_opened``) and again before the window (the open-duty notice).
+    """
+    absences = list(
+        Absence.objects.select_related("user")
+        .filter(start__lte=day, end__gte=day)
+        .exclude(kind=AbsenceKind.SICK)
+        .order_by("user__display_name", "user__username")
+    )
+    covers = [cover for cover in absences_cover(absences) if any(d == day for d, _code in cover.uncovered)]
+    if not covers:
+        return []
+    cells = {a.duty.code: a for a in Assignment.objects.filter(date=day).select_related("duty", "user", "week")}
+    result = [
+        (cover.absence, cells[code]) for cover in covers for d, code in cover.uncovered if d == day and code in cells
+    ]
+    return sorted(result, key=lambda pair: (pair[1].duty.order, pair[1].duty.code, pair[0].user.name))
+
+
+@dataclass(frozen=True)
+class UnheldDuty:
+    duty: Duty
+    assignment: Assignment | None
+    """The cell; None when the day has not been planned at all."""
+
+    @property
+    def published(self) -> bool:
+        return self.assignment is not None and self.assignment.week.is_published
+
+
+def unheld_duties_on(*, day: date) -> list[UnheldDuty]:
+    """The duties of ``day`` that nobody knowingly holds: open, only in a draft, or not planned (R7).
+
+    Agents see published plans only, so a holder in a draft does not know about the duty.
+    """
+    cells = {a.duty_id: a for a in Assignment.objects.filter(date=day).select_related("duty", "user", "week")}
+    result = []
+    for duty in duty_list():
+        cell = cells.get(duty.pk)
+        if cell is None or cell.user_id is None or not cell.week.is_published:
+            result.append(UnheldDuty(duty=duty, assignment=cell))
+    return result
+
+
+def reminder_was_sent(*, kind: str, key: str, day: date) -> bool:
+    return ReminderSent.objects.filter(kind=kind, key=key, date=day).exists()
+
+
+def published_entries(*, start: date, end: date, user_ids: Iterable[int] | None = None) -> QuerySet[Assignment]:
+    """Held cells of published weeks between ``start`` and ``end``: the basis of the report (R8)."""
+    qs = Assignment.objects.filter(
+        date__gte=start, date__lte=end, user__isnull=False, week__status=WeekStatus.PUBLISHED
+    ).select_related("duty", "user")
+    if user_ids is not None:
+        qs = qs.filter(user_id__in=list(user_ids))
+    return qs.order_by("date", "duty__order")

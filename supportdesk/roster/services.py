@@ -28,6 +28,8 @@ from supportdesk.roster.models import (
     FeedToken,
     PlanVersion,
     PoolMember,
+    ReminderKind,
+    ReminderSent,
     RosterSettings,
     RosterWeek,
     SupportWindow,
@@ -333,6 +335,8 @@ ROSTER_SETTINGS_FIELDS = (
     "fairness_horizon_weeks",
     "draft_weekday",
     "draft_time",
+    "vacation_reminder_days",
+    "open_duty_notice_minutes",
 )
 
 
@@ -517,7 +521,7 @@ def _absence_free_duties(*, absence: Absence, actor: User | None, now: datetime)
     today = selectors.today(now)
     offers = [_offer_open_duty(cell=c, absence=absence, now=now) for c in cells if c.date >= today]
     notify_many(
-        recipients=user_list_coordinators(),
+        recipients=_coordinators_on(day=selectors.today(now)),
         template="roster/duty_opened",
         context={"absent": absence.user, "cells": cells, "offers": offers},
     )
@@ -711,7 +715,7 @@ def swap_request_accept(
     if req.requester_id == actor.pk:
         raise DomainError("You cannot accept your own request.")
     if req.candidate_id is not None and req.candidate_id != actor.pk:
-        raise PermissionDenied(f"This request is addressed to {req.candidate.name}.")
+        raise PermissionDenied(f"This request is addressed to {req.candidate}.")
     cell = _cell_locked(day=req.date, duty_id=req.duty_id)
     if cell is None:
         raise Conflict("The duty is no longer in the plan.")
@@ -738,7 +742,7 @@ def swap_request_accept(
         moves=moves, actor=actor, reason=f"{what} accepted (request {req.pk})", now=now, notify_template=None
     )
     recipients = [u for u in (req.requester, actor) if u is not None]
-    recipients += user_list_coordinators()
+    recipients += _coordinators_on(day=selectors.today(now))
     head = user_get_mailbox_head()
     if head is not None:
         recipients.append(head)
@@ -764,7 +768,7 @@ def swap_request_decline(
             req.save(update_fields=["declined_by"])
         return req
     if req.candidate_id != actor.pk:
-        raise PermissionDenied(f"This request is addressed to {req.candidate.name}.")
+        raise PermissionDenied(f"This request is addressed to {req.candidate}.")
     req.status = SwapStatus.DECLINED
     req.decided_at = now
     req.decided_by = actor
@@ -866,3 +870,77 @@ def absences_import_ical(
         len(report.unmatched),
     )
     return report
+
+
+# --- Reminders: vacation cover (R6), open duties before the window (R7), expiry --------------------
+
+
+def _coordinators_on(*, day: date) -> list[User]:
+    """Who gets the coordinator's notices on ``day``: the deputy while the coordinators are absent (R1)."""
+    return user_list_coordinators(absent_user_ids=selectors.absent_user_ids_on(day=day))
+
+
+def _reminder_claim(*, kind: str, key: str, day: date, now: datetime) -> bool:
+    """Record a reminder as sent; False if it was sent on ``day`` already (a second run of the job)."""
+    _reminder, created = ReminderSent.objects.get_or_create(kind=kind, key=key, date=day, defaults={"sent_at": now})
+    return created
+
+
+@dataclass(frozen=True)
+class CoverGap:
+    """A duty that an absence hits and nobody has taken yet, ``days_ahead`` days from today."""
+
+    absence: Absence
+    assignment: Assignment
+    days_ahead: int
+
+
+@transaction.atomic
+def vacation_cover_remind(*, now: datetime | None = None) -> list[CoverGap]:
+    """Remind the coordinator of uncovered duties of absences exactly N days ahead (R6).
+
+    N comes from ``RosterSettings.vacation_reminder_days`` (14 and 3 by default). One notice
+    per recipient lists all gaps; each gap is reminded once per day, so a second run of the
+    same day sends nothing.
+    """
+    now = now or timezone.now()
+    today = selectors.today(now)
+    gaps = []
+    for days_ahead in sorted(set(selectors.roster_settings_get().vacation_reminder_days)):
+        day = today + timedelta(days=days_ahead)
+        for absence, cell in selectors.uncovered_absence_duties_on(day=day):
+            key = f"{day.isoformat()}/{cell.duty.code}"
+            if _reminder_claim(kind=ReminderKind.VACATION_COVER, key=key, day=today, now=now):
+                gaps.append(CoverGap(absence=absence, assignment=cell, days_ahead=days_ahead))
+    if gaps:
+        notify_many(
+            recipients=_coordinators_on(day=today),
+            template="roster/vacation_cover_reminder",
+            context={"gaps": gaps, "today": today},
+        )
+        logger.info("vacation cover reminder: %d uncovered duty(ies)", len(gaps))
+    return gaps
+
+
+@transaction.atomic
+def open_duties_notify(*, now: datetime | None = None) -> list[selectors.UnheldDuty]:
+    """Tell the coordinator, once a day, that a duty of today is still open before the window (R7).
+
+    "Open" includes a duty held only in an unpublished draft or not planned at all:
+    nobody knows they are on it. Nothing is sent on a day without a window.
+    """
+    now = now or timezone.now()
+    today = selectors.today(now)
+    window = bh.window_on(selectors.support_calendar(), today)
+    if window is None:
+        return []
+    unheld = selectors.unheld_duties_on(day=today)
+    if not unheld or not _reminder_claim(kind=ReminderKind.OPEN_DUTY, key=today.isoformat(), day=today, now=now):
+        return []
+    notify_many(
+        recipients=_coordinators_on(day=today),
+        template="roster/open_duty_notice",
+        context={"day": today, "window": window, "duties": unheld},
+    )
+    logger.info("open duty notice for %s: %d duty(ies)", today, len(unheld))
+    return unheld

@@ -20,3 +20,25 @@ def draft_next_week(slot: str | None = None) -> dict[str, Any]:
         "skipped_published": [monday.isoformat() for monday in report.skipped_published],
         "problems": len(report.problems),
     }
+
+
+def _moment(slot: str | None) -> datetime | None:
+    return datetime.fromisoformat(slot) if slot else None
+
+
+@task
+def remind_vacation_cover(slot: str | None = None) -> int:
+    """Uncovered duties of absences 14 and 3 days ahead (R6); ``slot`` is when the job was due."""
+    return len(services.vacation_cover_remind(now=_moment(slot)))
+
+
+@task
+def notify_open_duties(slot: str | None = None) -> int:
+    """Duties of today still open shortly before the window (R7)."""
+    return len(services.open_duties_notify(now=_moment(slot)))
+
+
+@task
+def expire_swap_requests(slot: str | None = None) -> int:
+    """Close open swap requests whose day has passed (R5)."""
+    return services.swap_requests_expire(now=_moment(slot))

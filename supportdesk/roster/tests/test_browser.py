@@ -171,3 +171,118 @@ def test_coordinator_drafts_edits_and_publishes_a_week(page, coordinator, pool, 
     shot(page, "10-profile")
     page.goto(reverse("roster:feeds"))
     shot(page, "12-feeds")
+
+
+def test_takeover_asked_of_everyone_and_accepted_from_the_requests_page(page, pool, on_duty_afternoon, csp_violations):
+    """Anna asks everyone to take one of next week's duties; Clara accepts on the Requests page; the week shows her."""
+    from supportdesk.roster.models import SwapRequest
+
+    anna, bernd, clara = pool[0], pool[1], pool[2]
+    this_monday = bh.week_start(on_duty_afternoon)
+    next_monday = this_monday + timedelta(weeks=1)
+    make_week(this_monday, alternating(pool[3], pool[4]), published=True)
+    make_week(next_monday, alternating(anna, bernd), published=True)
+    day = _next_support_day(next_monday)
+    anna_duty = next(c for c, a in selectors.holders_on(day=day).items() if a.user_id == anna.pk)
+
+    log_in(page, "anna")
+    page.goto(reverse("roster:my_duties"))
+    page.locator("tr", has_text=f"{day:%d.%m.%Y}").get_by_role("link", name="Tausch / Übernahme anfragen").click()
+    page.wait_for_url("**/roster/requests/new/**")
+    page.get_by_label("Nachricht").fill("Arzttermin am Nachmittag")
+    shot(page, "21-ask-for-takeover")
+    page.get_by_role("button", name="Anfrage senden").click()
+    page.wait_for_url("**/roster/requests/")
+    assert "Ihre Anfrage wurde an" in page.locator(".message").first.inner_text()
+    assert page.locator("#request-lists").get_by_text("Arzttermin am Nachmittag").is_visible()
+    swap = SwapRequest.objects.get()
+    assert clara.pk in swap.offered_to
+
+    page.context.clear_cookies()
+    log_in(page, "clara")
+    assert page.locator(".mainnav .nav-count").inner_text().strip() == "1"
+    page.get_by_role("link", name="Anfragen").click()
+    page.wait_for_url("**/roster/requests/")
+    request_row = page.locator(f"#request-{swap.pk}")
+    assert "Anna Huber bittet alle, die können, um Übernahme" in request_row.inner_text()
+    shot(page, "22-requests")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    shot(page, "23-requests-phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.reload()
+    page.locator(f"#request-{swap.pk}").get_by_role("button", name="Übernehmen").click()
+    page.locator("#request-lists .message.success").wait_for()
+    assert "Erledigt" in page.locator("#request-lists .message.success").inner_text()
+    assert page.locator(f"#request-{swap.pk}").count() == 0
+    assert page.locator(".mainnav .nav-count").count() == 0  # the badge follows without a reload
+    shot(page, "24-requests-after-accept")
+
+    iso = next_monday.isocalendar()
+    page.goto(reverse("roster:week_of", args=[iso.year, iso.week]))
+    cell = page.locator(f"#cell-{day:%Y%m%d}-{anna_duty}")
+    assert cell.locator(".holder-name").inner_text().strip() == clara.name
+    assert cell.locator(".cell-ask").count() == 1  # now Clara's own cell
+    shot(page, "25-week-after-takeover")
+
+
+def test_absences_sick_report_token_link_and_today_banner(page, coordinator, pool, on_duty_afternoon, csp_violations):
+    """Screens of the absence pages, a sick report for today, its offer on Today and the mail's landing page."""
+    from supportdesk.roster.models import SwapRequest
+
+    anna, bernd = pool[0], pool[1]
+    this_monday = bh.week_start(on_duty_afternoon)
+    next_monday = this_monday + timedelta(weeks=1)
+    make_week(this_monday, alternating(anna, bernd), published=True)
+    make_week(next_monday, alternating(anna, bernd), published=True)
+
+    log_in(page, "anna")
+    page.get_by_role("link", name="Abwesenheiten").click()
+    page.wait_for_url("**/roster/absences/")
+    page.get_by_label("Art").select_option("vacation")
+    page.locator("#id_start").fill(f"{next_monday:%Y-%m-%d}")
+    page.locator("#id_end").fill(f"{next_monday + timedelta(days=2):%Y-%m-%d}")
+    page.get_by_label("Notiz").fill("Familienbesuch")
+    page.get_by_role("button", name="Abwesenheit eintragen").click()
+    page.wait_for_url("**/roster/absences/*/")
+    assert page.locator(".cover-card .badge").inner_text().strip() == "Vertretung fehlt"
+    assert page.locator(".uncovered-list li").count() == 3
+    shot(page, "26-absence-cover-missing")
+    page.goto(reverse("roster:absences"))
+    shot(page, "27-absences")
+
+    page.context.clear_cookies()
+    log_in(page, "bernd")
+    page.goto(reverse("roster:report_sick"))
+    shot(page, "28-report-sick")
+    page.get_by_role("button", name="Krank melden").click()
+    page.wait_for_url("**/roster/absences/*/")
+    assert "Gute Besserung" in page.locator(".message").first.inner_text()
+
+    offer = SwapRequest.objects.filter(date=on_duty_afternoon, requester__isnull=True).first()
+    assert offer is not None
+    candidate = next(u for u in pool if u.pk == offer.offered_to[0])
+    page.context.clear_cookies()
+    log_in(page, candidate.username)
+    banner = page.locator(".banner.danger")
+    assert banner.get_by_role("link", name="übernehmen").is_visible()
+    shot(page, "29-today-open-duty-banner")
+
+    page.goto(reverse("roster:request_token", args=[offer.token]))
+    assert page.get_by_role("button", name="Annehmen: ich übernehme").is_visible()
+    shot(page, "30-token-landing")
+    page.get_by_role("button", name="Annehmen: ich übernehme").click()
+    page.locator(".message.success").wait_for()
+    assert "nicht mehr offen (Angenommen)" in page.locator(".banner.info").inner_text()
+    shot(page, "31-token-landing-used")
+    page.goto(reverse("roster:request_token", args=["kaputt"]))
+    assert page.get_by_text("Dieser Link ist nicht gültig").first.is_visible()
+
+    page.context.clear_cookies()
+    log_in(page, "horst")
+    assert page.get_by_text("Urlaube ohne Vertretung").is_visible()
+    shot(page, "32-today-coordinator")
+    page.goto(reverse("roster:absences") + "?cover=missing")
+    shot(page, "33-absences-coordinator")
+    page.goto(reverse("roster:absences_import"))
+    shot(page, "34-absences-import")
