@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class MailboxConfig(AppConfig):
+    name = "supportdesk.mailbox"
+    label = "mailbox"
+    verbose_name = "Support mailbox"
