@@ -20,6 +20,7 @@ from supportdesk.roster.models import (
     AbsenceKind,
     AbsenceStatus,
     Assignment,
+    AssignmentChange,
     ClosingDay,
     Duty,
     FeedToken,
@@ -427,3 +428,15 @@ def published_entries(*, start: date, end: date, user_ids: Iterable[int] | None 
     if user_ids is not None:
         qs = qs.filter(user_id__in=list(user_ids))
     return qs.order_by("date", "duty__order")
+
+
+# --- change history of a published week -------------------------------------------------------
+
+
+def week_changes(*, week: RosterWeek, limit: int = 50) -> QuerySet[AssignmentChange]:
+    """Later changes to a published week, newest first: who, when, why (R9)."""
+    return (
+        AssignmentChange.objects.filter(week=week)
+        .select_related("duty", "old_user", "new_user", "changed_by")
+        .order_by("-changed_at", "-pk")[:limit]
+    )

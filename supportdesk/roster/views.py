@@ -415,6 +415,8 @@ def _week_context(user: User, monday: date) -> dict[str, object]:
     }
     if user.is_coordinator:
         context.update(_fairness(monday))
+    if page.week is not None and page.week.is_published:
+        context["changes"] = list(selectors.week_changes(week=page.week))
     return context
 
 

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from supportdesk.accounts.tests.factories import UserFactory
 from supportdesk.notifications.models import NotificationDelivery
+from supportdesk.roster import services
 from supportdesk.roster.models import (
     Assignment,
     AssignmentChange,
@@ -611,3 +612,20 @@ def test_pages_need_a_login(client):
     response = client.get(reverse("roster:week"))
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
+
+
+def test_published_week_lists_its_changes_with_who_when_and_why(client, coordinator, pool):
+    monday = date(2026, 12, 7)
+    make_week(monday, alternating(pool[0], pool[1]), published=True)
+    services.assignment_set(
+        actor=coordinator,
+        day=monday,
+        duty=Duty.objects.get(code=Duty.PHONE_DUTY),
+        user=pool[2],
+        reason="Anna ist beim Kunden",
+    )
+    client.force_login(coordinator)
+    body = client.get("/roster/week/2026-W50/").content.decode()
+    assert "Änderungen seit der Veröffentlichung" in body
+    assert "Anna ist beim Kunden" in body
+    assert "Horst Schreiber" in body and "Version 2" in body
