@@ -200,6 +200,7 @@ class TicketListApi(APIView):
         customer = serializers.CharField(required=False, default="")
         view = serializers.ChoiceField(choices=selectors.VIEWS, required=False, default="")
         sort = serializers.ChoiceField(choices=list(selectors.SORTS), required=False, default="due")
+        q = serializers.CharField(required=False, default="", allow_blank=True, max_length=200)
 
     @extend_schema(
         operation_id="tickets_list",
@@ -212,12 +213,23 @@ class TicketListApi(APIView):
             OpenApiParameter("customer", OpenApiTypes.STR, description="Customer key"),
             OpenApiParameter("view", OpenApiTypes.STR, enum=list(selectors.VIEWS)),
             OpenApiParameter("sort", OpenApiTypes.STR, enum=list(selectors.SORTS)),
+            OpenApiParameter(
+                "q",
+                OpenApiTypes.STR,
+                description="Full-text search in subject, articles and customer/contact names; results come "
+                "best match first (at most 50) and `sort` is ignored.",
+            ),
         ],
         responses={200: TicketOutSerializer(many=True), **ERRORS},
     )
     def get(self, request: Request) -> Response:
         params = _validated(TicketListApi.InputSerializer(data=request.query_params))
-        tickets = selectors.ticket_list(user=request.user, filters=selectors.TicketFilters(**params))
+        query = params.pop("q").strip()
+        filters = selectors.TicketFilters(**params)
+        if query:
+            found = selectors.ticket_search(user=request.user, query=query, filters=filters)
+            return Response([ticket_payload(t) for t in found])
+        tickets = selectors.ticket_list(user=request.user, filters=filters)
         return Response([ticket_payload(t) for t in tickets[: selectors.LIST_LIMIT]])
 
 

@@ -1,6 +1,7 @@
 """Customers, contacts, groups, tickets with their articles and history, Prio 1 cases."""
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorExact
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -203,6 +204,12 @@ class Ticket(models.Model):
             models.Index(fields=["assignee", "status"]),
             models.Index(fields=["assignee_group", "status"]),
             models.Index(fields=["due_at"]),
+            # the open tickets by priority (the intake's and the list's "any open, by priority")
+            models.Index(
+                fields=["priority", "due_at", "id"],
+                condition=Q(status__in=["new", "open", "waiting"]),
+                name="ticket_open_priority_due",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(priority__gte=1, priority__lte=4), name="ticket_priority_range"),
@@ -294,3 +301,105 @@ class Prio1Case(models.Model):
 
     def __str__(self) -> str:
         return f"Prio 1 {self.ticket_id} {self.status}"
+
+
+class TsVectorField(models.Field):
+    """A PostgreSQL ``tsvector`` column (on SQLite an unused column of that declared type).
+
+    Django's ``SearchVectorField`` would need ``django.contrib.postgres`` in
+    INSTALLED_APPS, which the SQLite installation does not want; the ``@@``
+    lookup and ``SearchRank`` work on this field all the same.
+    """
+
+    description = "tsvector"
+
+    def db_type(self, connection) -> str:  # type: ignore[no-untyped-def]
+        return "tsvector"
+
+
+TsVectorField.register_lookup(SearchVectorExact)
+
+
+class TicketSearchDocument(models.Model):
+    """The full-text document of a ticket on PostgreSQL: subject (weight A), customer and contact
+    names (B), article texts (D), each as ``german`` and ``english`` lexemes; GIN-indexed.
+    ``head`` is the subject and names part alone (small, GIN-indexed too): a search ranks its
+    hits there first without reading every matching document (see ``selectors.ticket_search``).
+
+    Written by ``search.search_documents_refresh`` in the same transaction as the ticket or
+    article it reflects, never by a signal. On SQLite the FTS5 table ``tickets_ticket_fts``
+    (created by migration 0003) holds the document instead and this table stays empty.
+    """
+
+    ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, primary_key=True, related_name="search_document")
+    document = TsVectorField(null=True)
+    head = TsVectorField(null=True)
+
+    def __str__(self) -> str:
+        return f"search document of {self.ticket_id}"
+
+
+class IntakeCheck(models.Model):
+    """One hourly look at the ticket intake for Prio 1 tickets by the phone duty (R11)."""
+
+    due_at = models.DateTimeField(_("due"), unique=True)
+    """UTC; a configured check time (``SUPPORTDESK_INTAKE_CHECK_TIMES``) on a support day."""
+    checked_at = models.DateTimeField(_("checked"), null=True, blank=True)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("checked by"),
+    )
+    coordinator_notified_at = models.DateTimeField(null=True, blank=True)
+    """Set once when the check was still open 15 minutes after ``due_at``; never notified twice."""
+
+    class Meta:
+        ordering = ["-due_at"]
+        verbose_name = _("intake check")
+        verbose_name_plural = _("intake checks")
+
+    def __str__(self) -> str:
+        return f"intake check {self.due_at.isoformat()}"
+
+    @property
+    def is_done(self) -> bool:
+        return self.checked_at is not None
+
+
+class NotificationPreference(models.Model):
+    """How a person wants to hear of tickets assigned to them (kept here, not in accounts)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="ticket_notice_preference"
+    )
+    digest = models.BooleanField(
+        _("morning digest"),
+        default=True,
+        help_text=_(
+            "Hear of non-urgent tickets created outside core hours in one mail at the start of the next working day."
+        ),
+    )
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: digest={self.digest}"
+
+
+class DigestItem(models.Model):
+    """A ticket an assignee has not been told of yet; the next morning digest lists it."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField()
+    digested_at = models.DateTimeField(null=True, blank=True)
+    """When the digest that listed it was queued; null while pending."""
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["user", "ticket"], name="digestitem_once_per_user_ticket")]
+        indexes = [models.Index(fields=["digested_at", "user"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.ticket_id}"

@@ -2,7 +2,7 @@
 
 import logging
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -13,7 +13,10 @@ from django.db.models import Model
 from django.utils import timezone, translation
 
 from supportdesk.accounts.models import User
-from supportdesk.roster.selectors import support_calendar
+from supportdesk.accounts.selectors import user_list_coordinators
+from supportdesk.notifications.services import notify, notify_many
+from supportdesk.roster.business_hours import in_core_hours
+from supportdesk.roster.selectors import absent_user_ids_on, holders_on, support_calendar
 from supportdesk.tickets import selectors
 from supportdesk.tickets.due import due_at as compute_due_at
 from supportdesk.tickets.due import ticket_targets
@@ -27,6 +30,9 @@ from supportdesk.tickets.models import (
     ContactEmail,
     ContactPhone,
     Customer,
+    DigestItem,
+    IntakeCheck,
+    NotificationPreference,
     Prio1Case,
     Prio1Status,
     Priority,
@@ -39,6 +45,7 @@ from supportdesk.tickets.models import (
     TicketCounter,
 )
 from supportdesk.tickets.phones import normalize_phone
+from supportdesk.tickets.search import search_documents_refresh
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +67,8 @@ UPDATABLE_FIELDS = (
     "project",
     "tags",
 )
+SEARCHED_FIELDS = {"subject", "customer", "contact"}
+"""Changes to these fields rebuild the ticket's search document."""
 
 
 def _local(moment: datetime) -> datetime:
@@ -227,6 +236,8 @@ def ticket_create(
         Article.objects.create(ticket=ticket, kind=FIRST_ARTICLE_KIND[channel], body=body, author=actor, created_at=now)
     if priority == Priority.P1:
         _prio1_open(ticket=ticket, actor=actor, now=now)
+    search_documents_refresh(ticket_ids=[ticket.pk])
+    ticket_assignee_notify(ticket=ticket, actor=actor, now=now)
     logger.info("ticket %s created (prio %s, %s)", ticket.number, priority, channel)
     return ticket
 
@@ -364,6 +375,8 @@ def ticket_update(
         )
     if "priority" in changed and locked.priority == Priority.P1:
         _prio1_open(ticket=locked, actor=actor, now=now)
+    if changed & SEARCHED_FIELDS:
+        search_documents_refresh(ticket_ids=[locked.pk])
     return locked
 
 
@@ -376,7 +389,10 @@ def article_add(*, actor: User | None, ticket: Ticket, kind: str, body: str, now
     if not body.strip():
         raise InvalidTicket("The text must not be empty.")
     article = Article.objects.create(ticket=ticket, kind=kind, body=body, author=actor, created_at=now)
+    # The update locks the ticket row, so a concurrent note on the same ticket waits and then
+    # rebuilds the document from both articles.
     Ticket.objects.filter(pk=ticket.pk).update(updated_at=now)
+    search_documents_refresh(ticket_ids=[ticket.pk])
     return article
 
 
@@ -430,3 +446,114 @@ def ticket_create_with_contact(
         assignee_group=assignee_group,
         now=now,
     )
+
+
+# --- hourly intake check (R11) --------------------------------------------------------
+
+
+@transaction.atomic
+def intake_check_open(*, due_at: datetime) -> IntakeCheck:
+    """Create the check due at ``due_at`` and prompt the published phone duty; a second call does nothing."""
+    check, created = IntakeCheck.objects.get_or_create(due_at=due_at)
+    if not created:
+        return check
+    holder = holders_on(day=_local(due_at).date(), published_only=True).get("phone_duty")
+    if holder is not None and holder.user is not None:
+        notify(
+            recipient=holder.user,
+            template="tickets/intake_check_due",
+            context={"recipient": holder.user, "check": check, "due_local": _local(due_at)},
+        )
+    else:
+        logger.warning("intake check %s: no published phone duty to prompt", due_at.isoformat())
+    return check
+
+
+@transaction.atomic
+def intake_check_done(*, check: IntakeCheck, actor: User, now: datetime | None = None) -> IntakeCheck:
+    """Record who checked the intake and when; the first click counts."""
+    now = now or timezone.now()
+    IntakeCheck.objects.filter(pk=check.pk, checked_at__isnull=True).update(checked_at=now, checked_by=actor)
+    check.refresh_from_db()
+    return check
+
+
+@transaction.atomic
+def intake_checks_escalate(*, now: datetime | None = None) -> list[IntakeCheck]:
+    """Tell the coordinators once about every check still open 15 minutes after its time."""
+    now = now or timezone.now()
+    late = list(
+        IntakeCheck.objects.select_for_update()
+        .filter(
+            checked_at__isnull=True,
+            coordinator_notified_at__isnull=True,
+            due_at__lte=now - selectors.INTAKE_CHECK_OVERDUE,
+            due_at__gte=now - timedelta(days=1),
+        )
+        .order_by("due_at")
+    )
+    if not late:
+        return []
+    day = _local(late[-1].due_at).date()
+    holder = holders_on(day=day, published_only=True).get("phone_duty")
+    coordinators = user_list_coordinators(absent_user_ids=absent_user_ids_on(day=day))
+    for check in late:
+        notify_many(
+            recipients=coordinators,
+            template="tickets/intake_check_overdue",
+            context={
+                "check": check,
+                "due_local": _local(check.due_at),
+                "phone_duty": holder.user if holder else None,
+            },
+        )
+        check.coordinator_notified_at = now
+        check.save(update_fields=["coordinator_notified_at"])
+    return late
+
+
+# --- notices of new tickets and the morning digest --------------------------------------
+
+
+def _notice_is_immediate(*, ticket: Ticket, assignee: User, now: datetime) -> bool:
+    """Prio 1 and 2, tickets created in core hours and people who turned the digest off hear at once."""
+    if ticket.priority <= Priority.P2:
+        return True
+    if in_core_hours(support_calendar(), now):
+        return True
+    return not selectors.wants_digest(user=assignee)
+
+
+def ticket_assignee_notify(*, ticket: Ticket, actor: User | None, now: datetime) -> None:
+    """Tell the assignee of a new ticket now, or queue it for the next morning's digest."""
+    assignee = ticket.assignee
+    if assignee is None or not assignee.is_active or (actor is not None and assignee.pk == actor.pk):
+        return
+    if _notice_is_immediate(ticket=ticket, assignee=assignee, now=now):
+        template = "tickets/ticket_assigned_urgent" if ticket.priority <= Priority.P2 else "tickets/ticket_assigned"
+        notify(recipient=assignee, template=template, context={"recipient": assignee, "ticket": ticket})
+    else:
+        DigestItem.objects.get_or_create(user=assignee, ticket=ticket, defaults={"created_at": now})
+
+
+@transaction.atomic
+def digests_send(*, now: datetime | None = None) -> int:
+    """One digest per person with pending items, listing them; returns the number of digests queued."""
+    now = now or timezone.now()
+    sent = 0
+    for items in selectors.digest_pending().values():
+        user = items[0].user
+        notify(
+            recipient=user,
+            template="tickets/digest",
+            context={"recipient": user, "tickets": [item.ticket for item in items]},
+        )
+        DigestItem.objects.filter(pk__in=[item.pk for item in items]).update(digested_at=now)
+        sent += 1
+    return sent
+
+
+@transaction.atomic
+def notification_preference_set(*, user: User, digest: bool) -> NotificationPreference:
+    pref, _created = NotificationPreference.objects.update_or_create(user=user, defaults={"digest": digest})
+    return pref
