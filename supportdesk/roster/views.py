@@ -38,6 +38,7 @@ from supportdesk.core.exceptions import DomainError
 from supportdesk.core.templatetags.sd import weekday_short
 from supportdesk.roster import business_hours as bh
 from supportdesk.roster import planning, selectors, services
+from supportdesk.tickets import selectors as ticket_selectors
 from supportdesk.roster.exceptions import ReasonRequired
 from supportdesk.roster.forms import (
     HOLIDAY_STATE_CHOICES,
@@ -229,11 +230,16 @@ def today(request: Request) -> HttpResponse:
     now = timezone.localtime(timezone.now(), cal.tz)
     window = bh.window_on(cal, day)
     offers = _open_offers_for_cells((day, duty.pk) for duty in cards[0].open_duties)
+    in_window = bool(window and window.contains(now))
     context: dict[str, object] = {
         "cards": cards,
         "today": cards[0],
-        "in_window": bool(window and window.contains(now)),
+        "in_window": in_window,
         "open_today": [{"duty": duty, "offer": offers.get((day, duty.pk))} for duty in cards[0].open_duties],
+        # The day's other turning points come from the tickets app (R11, R13).
+        "prio1_cases": ticket_selectors.prio1_cases_open(),
+        "intake": ticket_selectors.intake_check_current(now) if in_window else None,
+        "show_intake": in_window,
     }
     if request.user.is_coordinator:
         context.update(_coordinator_boxes(day))

@@ -24,6 +24,8 @@ from supportdesk.tickets.models import (
     DigestItem,
     IntakeCheck,
     NotificationPreference,
+    Prio1Case,
+    Prio1Status,
     Project,
     Tag,
     Team,
@@ -498,3 +500,15 @@ def digest_pending() -> dict[int, list[DigestItem]]:
     for item in items:
         result.setdefault(item.user_id, []).append(item)
     return result
+
+
+# --- Prio 1 cases ----------------------------------------------------------------------------
+
+
+def prio1_cases_open(*, limit: int = 20) -> list[Prio1Case]:
+    """Prio 1 cases not yet resolved, oldest first: what the Today page shows in red (R13)."""
+    return list(
+        Prio1Case.objects.exclude(status=Prio1Status.RESOLVED)
+        .select_related("ticket", "ticket__customer", "ticket__contact", "opened_by")
+        .order_by("opened_at")[:limit]
+    )

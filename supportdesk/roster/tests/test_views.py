@@ -629,3 +629,25 @@ def test_published_week_lists_its_changes_with_who_when_and_why(client, coordina
     assert "Änderungen seit der Veröffentlichung" in body
     assert "Anna ist beim Kunden" in body
     assert "Horst Schreiber" in body and "Version 2" in body
+
+
+def test_today_shows_open_prio1_cases_and_the_intake_check_in_the_window(client, agent, pool):
+    from supportdesk.tickets import services as ticket_services
+
+    day = date(2026, 12, 1)
+    make_week(date(2026, 11, 30), alternating(pool[0], pool[1]), published=True)
+    with time_machine.travel(datetime(2026, 12, 1, 16, 5, tzinfo=BERLIN), tick=False):
+        ticket = ticket_services.ticket_create(actor=agent, subject="Produktion steht", priority=1)
+        ticket_services.intake_check_open(due_at=datetime(2026, 12, 1, 16, 0, tzinfo=BERLIN))
+        client.force_login(agent)
+        body = client.get("/roster/today/").content.decode()
+    assert ticket.number in body and "Produktion steht" in body
+    assert 'id="intake-check"' in body
+    assert day.strftime("%d.%m.%Y") in body
+
+
+def test_today_has_no_intake_check_outside_the_window(client, agent):
+    with time_machine.travel(datetime(2026, 12, 1, 10, 0, tzinfo=BERLIN), tick=False):
+        client.force_login(agent)
+        body = client.get("/roster/today/").content.decode()
+    assert 'id="intake-check"' not in body
