@@ -38,7 +38,6 @@ from supportdesk.core.exceptions import DomainError
 from supportdesk.core.templatetags.sd import weekday_short
 from supportdesk.roster import business_hours as bh
 from supportdesk.roster import planning, selectors, services
-from supportdesk.tickets import selectors as ticket_selectors
 from supportdesk.roster.exceptions import ReasonRequired
 from supportdesk.roster.forms import (
     HOLIDAY_STATE_CHOICES,
@@ -70,6 +69,7 @@ from supportdesk.roster.models import (
     SwapStatus,
     WeekStatus,
 )
+from supportdesk.tickets import selectors as ticket_selectors
 
 logger = logging.getLogger(__name__)
 
