@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "supportdesk.notifications",
     "supportdesk.roster",
     "supportdesk.tickets",
+    "supportdesk.mailbox",
+    "supportdesk.escalation",
 ]
 
 MIDDLEWARE = [
@@ -230,6 +232,35 @@ MAILERS = {
 }
 DEFAULT_FROM_EMAIL = os.environ.get("SUPPORTDESK_FROM_EMAIL", "Supportdesk <support@example.com>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Incoming mail (IMAP) -----------------------------------------------------
+
+
+def imap_mailbox_from_url(url: str) -> dict[str, object]:
+    """Turn ``imap[s]://user:password@host:port/INBOX?tls=starttls&name=…&processed=…&quarantine=…``
+    into the fields of the first ``mailbox.Mailbox`` (the listener creates or updates it at start-up)."""
+    parts = urlsplit(url)
+    if parts.scheme not in {"imap", "imaps"}:
+        raise RuntimeError(f"SUPPORTDESK_IMAP_URL must start with imap:// or imaps:// (got {parts.scheme!r})")
+    query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+    security = "tls" if parts.scheme == "imaps" else ("starttls" if query.get("tls") == "starttls" else "plain")
+    fields: dict[str, object] = {
+        "name": query.get("name", "support"),
+        "host": parts.hostname or "localhost",
+        "port": parts.port or (993 if security == "tls" else 143),
+        "security": security,
+        "username": unquote(parts.username or ""),
+        "password": unquote(parts.password or ""),
+        "inbox_folder": unquote(parts.path.lstrip("/")) or "INBOX",
+    }
+    for key in ("processed", "quarantine"):
+        if query.get(key):
+            fields[f"{key}_folder"] = query[key]
+    return fields
+
+
+IMAP_URL = os.environ.get("SUPPORTDESK_IMAP_URL", "")
+SUPPORTDESK_IMAP_MAILBOX = imap_mailbox_from_url(IMAP_URL) if IMAP_URL else None
 
 # --- Background work --------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

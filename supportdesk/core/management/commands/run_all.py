@@ -11,11 +11,14 @@ import shlex
 import sys
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
 from honcho.manager import Manager
 from honcho.printer import Printer
+
+from supportdesk.mailbox.selectors import mailbox_list_active
 
 STOPPED_BY_SIGNAL = {130, 143}
 """Honcho's return codes after SIGINT and SIGTERM: a clean stop, not a failure."""
@@ -36,12 +39,25 @@ def _manage(*args: str) -> str:
     return "exec " + shlex.join([sys.executable, "-m", "supportdesk.cli", *args])
 
 
-def process_commands(*, host: str, port: int, worker_interval: float) -> dict[str, str]:
-    return {
+def process_commands(*, host: str, port: int, worker_interval: float, with_mail: bool = False) -> dict[str, str]:
+    commands = {
         "web": _manage("runserver", f"{host}:{port}", "--noreload"),
         "worker": _manage("db_worker", "--interval", str(worker_interval), "--no-reload", "--no-startup-delay"),
         "scheduler": _manage("run_scheduler"),
     }
+    if with_mail:
+        commands["mail"] = _manage("mailbox_listen")
+    return commands
+
+
+def mailbox_configured() -> bool:
+    """True when the IMAP listener has something to do: SUPPORTDESK_IMAP_URL or an active mailbox."""
+    if getattr(settings, "SUPPORTDESK_IMAP_MAILBOX", None):
+        return True
+    try:
+        return mailbox_list_active().exists()
+    except DatabaseError:
+        return False
 
 
 class Command(BaseCommand):
@@ -68,7 +84,10 @@ class Command(BaseCommand):
         # Links in mails and feeds must point at the port actually served.
         env.setdefault("SUPPORTDESK_SITE_URL", f"http://127.0.0.1:{port}")
         manager = Manager(Printer(sys.stdout))
-        for name, command in process_commands(host=host, port=port, worker_interval=worker_interval).items():
+        commands = process_commands(
+            host=host, port=port, worker_interval=worker_interval, with_mail=mailbox_configured()
+        )
+        for name, command in commands.items():
             manager.add_process(name, command, env=env)
         manager.loop()
         if manager.returncode not in (0, None, *STOPPED_BY_SIGNAL):

@@ -1,0 +1,86 @@
+from django import forms
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from supportdesk.mailbox.models import InboundAttachment, InboundMail, Mailbox
+
+
+class MailboxForm(forms.ModelForm):
+    """The password is write-only: an empty field keeps the stored one."""
+
+    password = forms.CharField(
+        label=_("password"),
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text=_("Leave empty to keep the stored password."),
+    )
+
+    class Meta:
+        model = Mailbox
+        fields = [
+            "name",
+            "host",
+            "port",
+            "security",
+            "username",
+            "password",
+            "inbox_folder",
+            "processed_folder",
+            "quarantine_folder",
+            "active",
+        ]
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data.get("password") or ""
+        if not password and self.instance.pk:
+            return self.instance.password
+        return password
+
+
+@admin.register(Mailbox)
+class MailboxAdmin(admin.ModelAdmin):
+    form = MailboxForm
+    list_display = ["name", "host", "port", "security", "username", "password_state", "active", "last_seen_uid"]
+    readonly_fields = ["password_state", "uidvalidity", "last_seen_uid"]
+
+    @admin.display(description=_("password"))
+    def password_state(self, obj: Mailbox) -> str:
+        return str(_("set")) if obj.password else str(_("not set"))
+
+
+class InboundAttachmentInline(admin.TabularInline):
+    model = InboundAttachment
+    fields = ["filename", "content_type", "size", "content_id", "inline"]
+    readonly_fields = ["filename", "content_type", "size", "content_id", "inline"]
+    extra = 0
+    can_delete = False
+
+
+@admin.register(InboundMail)
+class InboundMailAdmin(admin.ModelAdmin):
+    list_display = ["received_at", "mailbox", "from_address", "subject", "state", "ticket"]
+    list_filter = ["state", "mailbox"]
+    search_fields = ["message_id", "from_address", "subject"]
+    readonly_fields = [
+        "mailbox",
+        "dedupe_key",
+        "message_id",
+        "body_sha256",
+        "from_address",
+        "from_name",
+        "subject",
+        "sent_at",
+        "received_at",
+        "imap_uid",
+        "state",
+        "reason",
+        "ticket",
+        "article",
+    ]
+    exclude = ["raw"]
+    inlines = [InboundAttachmentInline]
+    list_select_related = ["mailbox", "ticket"]
+
+    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+        return False

@@ -1,0 +1,108 @@
+"""Support mailboxes (IMAP accounts) and every mail that came in through them."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Security(models.TextChoices):
+    TLS = "tls", _("TLS (IMAPS)")
+    STARTTLS = "starttls", _("STARTTLS")
+    PLAIN = "plain", _("Unencrypted")
+
+
+class Mailbox(models.Model):
+    """An IMAP account whose inbox the listener empties into the product."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    host = models.CharField(_("host"), max_length=255, blank=True)
+    port = models.PositiveIntegerField(_("port"), default=993)
+    security = models.CharField(_("security"), max_length=10, choices=Security.choices, default=Security.TLS)
+    username = models.CharField(_("user name"), max_length=255, blank=True)
+    password = models.CharField(_("password"), max_length=255, blank=True)
+    """Stored as given (IMAP needs it in clear); never rendered back into a form."""
+    inbox_folder = models.CharField(_("inbox folder"), max_length=255, default="INBOX")
+    processed_folder = models.CharField(_("folder for processed mail"), max_length=255, default="Processed")
+    quarantine_folder = models.CharField(_("quarantine folder"), max_length=255, default="Quarantine")
+    active = models.BooleanField(_("active"), default=True)
+    uidvalidity = models.BigIntegerField(null=True, blank=True, editable=False)
+    """UIDVALIDITY of the inbox when ``last_seen_uid`` was recorded."""
+    last_seen_uid = models.BigIntegerField(default=0, editable=False)
+    """Highest inbox UID ingested under ``uidvalidity``; bookkeeping only, dedupe keys decide."""
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("mailbox")
+        verbose_name_plural = _("mailboxes")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class InboundState(models.TextChoices):
+    ARTICLE = "article", _("Added to a ticket")
+    TRIAGE = "triage", _("Waiting for triage")
+    QUARANTINE = "quarantine", _("Quarantined")
+
+
+class InboundMail(models.Model):
+    """One received mail, exactly once per mailbox (``dedupe_key``), with its raw bytes and outcome.
+
+    A mail in state ``triage`` is the mailbox head's work item (R20, R21).
+    """
+
+    mailbox = models.ForeignKey(Mailbox, on_delete=models.PROTECT, related_name="mails")
+    dedupe_key = models.CharField(max_length=300)
+    """``<Message-ID>``, or ``sha256:<hex of raw>`` when there is none or it was taken by another body;
+    unique per mailbox."""
+    message_id = models.CharField(max_length=300, blank=True, db_index=True)
+    """Without angle brackets; empty when the mail has none (or could not be read)."""
+    body_sha256 = models.CharField(max_length=64)
+    """Of the raw bytes after the header block: tells a redelivery from a Message-ID collision."""
+    raw = models.BinaryField()
+    from_address = models.CharField(_("from"), max_length=320, blank=True)
+    from_name = models.CharField(max_length=200, blank=True)
+    subject = models.CharField(_("subject"), max_length=500, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    """The mail's Date header (UTC); None when missing or unreadable."""
+    received_at = models.DateTimeField(_("received"))
+    """UTC; when it was ingested."""
+    imap_uid = models.BigIntegerField(null=True, blank=True)
+    """Inbox UID at ingest time (None for imports)."""
+    state = models.CharField(_("state"), max_length=20, choices=InboundState.choices)
+    reason = models.TextField(_("reason"), blank=True)
+    """Why it was quarantined."""
+    ticket = models.ForeignKey(
+        "tickets.Ticket", null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound_mails"
+    )
+    article = models.ForeignKey(
+        "tickets.Article", null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound_mails"
+    )
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = _("inbound mail")
+        verbose_name_plural = _("inbound mails")
+        constraints = [
+            models.UniqueConstraint(fields=["mailbox", "dedupe_key"], name="inboundmail_unique_dedupe_key"),
+        ]
+        indexes = [models.Index(fields=["state", "received_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.message_id or self.dedupe_key} ({self.state})"
+
+
+class InboundAttachment(models.Model):
+    mail = models.ForeignKey(InboundMail, on_delete=models.CASCADE, related_name="attachments")
+    filename = models.CharField(max_length=255, blank=True)
+    content_type = models.CharField(max_length=255, blank=True)
+    size = models.PositiveIntegerField(default=0)
+    data = models.BinaryField()
+    content_id = models.CharField(max_length=255, blank=True)
+    """Without angle brackets; set for inline parts referenced as ``cid:``."""
+    inline = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.filename or self.content_id or f"attachment {self.pk}"

@@ -1,0 +1,203 @@
+"""IMAP against a real Dovecot on loopback: sync, moves, quarantine, dedupe, UIDVALIDITY, IDLE, reconnects."""
+
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from supportdesk.mailbox import imap
+from supportdesk.mailbox.models import InboundMail, InboundState, Mailbox
+from supportdesk.mailbox.tests.test_ingest import make_mail
+from supportdesk.tickets.models import ArticleKind
+from supportdesk.tickets.services import ticket_create
+
+GARBAGE = b"\x01\x02 this is not a mail \xff\xfe\r\n"  # no NUL: IMAP servers rewrite it
+
+
+@pytest.fixture
+def mailbox(dovecot) -> Mailbox:
+    return Mailbox.objects.create(**dovecot.mailbox_fields())
+
+
+@pytest.fixture
+def conn(mailbox) -> Iterator[object]:
+    connection = imap.connect(mailbox)
+    yield connection
+    imap.disconnect(connection)
+
+
+def wait_until(condition, timeout: float = 10.0, step: float = 0.02) -> float:
+    """Seconds until ``condition()`` held; fails after ``timeout``."""
+    started = time.monotonic()
+    while not condition():
+        if time.monotonic() - started > timeout:
+            pytest.fail(f"condition not met within {timeout} s")
+        time.sleep(step)
+    return time.monotonic() - started
+
+
+@pytest.mark.django_db
+def test_sync_ingests_and_moves_to_processed(dovecot, mailbox, conn):
+    for n in range(3):
+        dovecot.deliver(make_mail(n))
+    assert imap.mailbox_sync(conn, mailbox) == 3
+    assert InboundMail.objects.filter(state=InboundState.TRIAGE).count() == 3
+    assert dovecot.count("INBOX") == 0
+    assert sorted(dovecot.message_ids("Processed")) == [f"<mail-{n}@kunde.example>" for n in range(3)]
+    mailbox.refresh_from_db()
+    assert mailbox.last_seen_uid == 3
+    assert mailbox.uidvalidity is not None
+
+
+@pytest.mark.django_db
+def test_unreadable_mail_is_quarantined_and_the_ones_after_it_are_ingested(dovecot, mailbox, conn):
+    dovecot.deliver(make_mail(1))
+    dovecot.deliver(GARBAGE)
+    dovecot.deliver(make_mail(3))
+    imap.mailbox_sync(conn, mailbox)
+    bad = InboundMail.objects.get(state=InboundState.QUARANTINE)
+    assert bytes(bad.raw) == GARBAGE
+    assert bad.reason
+    assert InboundMail.objects.filter(state=InboundState.TRIAGE).count() == 2
+    assert dovecot.count("INBOX") == 0
+    assert dovecot.count("Quarantine") == 1
+    assert dovecot.count("Processed") == 2
+
+
+@pytest.mark.django_db
+def test_same_mail_delivered_twice_is_one_result(dovecot, mailbox, conn):
+    raw = make_mail(1)
+    dovecot.deliver(raw)
+    imap.mailbox_sync(conn, mailbox)
+    dovecot.deliver(raw)
+    imap.mailbox_sync(conn, mailbox)
+    assert InboundMail.objects.count() == 1
+    assert dovecot.count("INBOX") == 0
+    assert dovecot.count("Processed") == 2
+
+
+@pytest.mark.django_db
+def test_crash_between_commit_and_move_gives_one_result_per_mail(dovecot, mailbox, conn, monkeypatch):
+    for n in range(3):
+        dovecot.deliver(make_mail(n))
+
+    def crash(*args, **kwargs):
+        raise ConnectionResetError("connection lost after the commit")
+
+    monkeypatch.setattr(conn, "move", crash)
+    with pytest.raises(ConnectionResetError):
+        imap.mailbox_sync(conn, mailbox)
+    assert InboundMail.objects.count() == 3
+    assert dovecot.count("INBOX") == 3
+    monkeypatch.undo()
+    assert imap.mailbox_sync(conn, mailbox) == 3
+    assert InboundMail.objects.count() == 3
+    assert dovecot.count("INBOX") == 0
+    assert dovecot.count("Processed") == 3
+
+
+@pytest.mark.django_db
+def test_uidvalidity_change_resets_the_uid_and_relies_on_dedupe_keys(dovecot, mailbox, monkeypatch):
+    for n in range(3):
+        dovecot.deliver(make_mail(n))
+    conn = imap.connect(mailbox)
+    monkeypatch.setattr(conn, "move", lambda *a, **k: None)  # ingested, but left in the inbox
+    imap.mailbox_sync(conn, mailbox)
+    imap.disconnect(conn)
+    mailbox.refresh_from_db()
+    old_validity = mailbox.uidvalidity
+    assert mailbox.last_seen_uid == 3
+
+    dovecot.reset_uidvalidity()
+    dovecot.deliver(make_mail(3))
+    conn = imap.connect(mailbox)
+    mailbox.refresh_from_db()
+    assert mailbox.uidvalidity != old_validity
+    assert mailbox.last_seen_uid == 0
+    imap.mailbox_sync(conn, mailbox)
+    imap.disconnect(conn)
+    assert InboundMail.objects.count() == 4
+    assert dovecot.count("INBOX") == 0
+    assert dovecot.count("Processed") == 4
+
+
+@pytest.mark.django_db
+def test_follow_up_by_references_only_becomes_an_article(dovecot, mailbox, conn):
+    dovecot.deliver(make_mail(1))
+    imap.mailbox_sync(conn, mailbox)
+    ticket = ticket_create(actor=None, subject="Drucker", channel="mail")
+    InboundMail.objects.filter(message_id="mail-1@kunde.example").update(ticket=ticket)
+    dovecot.deliver(make_mail(2, subject="AW:", references="<mail-1@kunde.example>"))
+    dovecot.deliver(make_mail(3, subject="Neu"))
+    imap.mailbox_sync(conn, mailbox)
+    reply = InboundMail.objects.get(message_id="mail-2@kunde.example")
+    assert reply.state == InboundState.ARTICLE
+    assert reply.article.ticket == ticket
+    assert reply.article.kind == ArticleKind.MAIL_IN
+    assert InboundMail.objects.get(message_id="mail-3@kunde.example").state == InboundState.TRIAGE
+
+
+class ListenerThread:
+    def __init__(self, mailbox_id: int, **kwargs) -> None:
+        self.stop = threading.Event()
+        self.passes = 0
+        self.thread = threading.Thread(
+            target=imap.listen, args=(mailbox_id,), kwargs={"stop": self.stop, "on_pass": self._pass, **kwargs}
+        )
+
+    def _pass(self, handled: int) -> None:
+        self.passes += 1
+
+    def __enter__(self) -> "ListenerThread":
+        self.thread.start()
+        wait_until(lambda: self.passes >= 1)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop.set()
+        self.thread.join(timeout=10)
+        assert not self.thread.is_alive()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_idle_delivery_shows_up_within_three_seconds(dovecot, mailbox):
+    delays = []
+    with ListenerThread(mailbox.pk):
+        time.sleep(0.3)  # let it settle into IDLE
+        for n in range(5):
+            dovecot.deliver(make_mail(n))
+            delays.append(
+                wait_until(lambda n=n: InboundMail.objects.filter(message_id=f"mail-{n}@kunde.example").exists())
+            )
+    print(f"IDLE delivery delays (s): {', '.join(f'{d:.3f}' for d in delays)}; max {max(delays):.3f}")
+    assert max(delays) <= 3.0
+    wait_until(lambda: dovecot.count("INBOX") == 0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_listener_reconnects_after_a_dovecot_restart(dovecot, mailbox):
+    with ListenerThread(mailbox.pk):
+        dovecot.deliver(make_mail(1))
+        wait_until(lambda: InboundMail.objects.count() == 1)
+        dovecot.restart()
+        dovecot.deliver(make_mail(2))
+        delay = wait_until(lambda: InboundMail.objects.count() == 2, timeout=20)
+        print(f"after the restart the mail was in after {delay:.2f} s")
+    assert dovecot.count("INBOX") == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_listener_polls_when_the_server_has_no_idle(dovecot, mailbox, monkeypatch):
+    real_connect = imap.connect
+
+    def connect_without_idle(mb):
+        conn = real_connect(mb)
+        conn.client.capabilities = tuple(c for c in conn.client.capabilities if c != "IDLE")
+        return conn
+
+    monkeypatch.setattr(imap, "connect", connect_without_idle)
+    with ListenerThread(mailbox.pk, poll_interval=0.2) as listener:
+        dovecot.deliver(make_mail(1))
+        wait_until(lambda: InboundMail.objects.count() == 1)
+        wait_until(lambda: listener.passes >= 2)  # it was a later poll, not the first pass, that found it
