@@ -4,6 +4,7 @@ from django import forms
 from django.forms.utils import flatatt
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from supportdesk.accounts.models import User
@@ -11,10 +12,13 @@ from supportdesk.tickets import selectors
 from supportdesk.tickets.models import SUBJECT_MAX_LENGTH, ArticleKind, Contact, Customer, Priority, Status, Team
 from supportdesk.tickets.phones import phone_search_prefix
 
+# format_lazy, not "+": joining lazy strings would translate them once, at import, in the default language.
 SUBJECT_ERRORS = {
-    "max_length": _("The subject may have at most %(limit_value)d characters (it has %(show_value)d).")
-    + " "
-    + _("Put the details into the note.")
+    "max_length": format_lazy(
+        "{} {}",
+        _("The subject may have at most %(limit_value)d characters (it has %(show_value)d)."),
+        _("Put the details into the note."),
+    )
 }
 
 
