@@ -61,7 +61,6 @@ INSTALLED_APPS = [
     "supportdesk.roster",
     "supportdesk.tickets",
     "supportdesk.mailbox",
-    "supportdesk.escalation",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,23 @@
+"""Reads of the delivery log: what was sent to whom, and what failed."""
+
+from django.db.models import QuerySet
+
+from supportdesk.notifications.models import DeliveryStatus, NotificationDelivery
+
+PAGE_SIZE = 100
+
+
+def delivery_list(*, status: str = "", page: int = 1) -> list[NotificationDelivery]:
+    """One page of the log, newest first; ``PAGE_SIZE + 1`` rows tell whether more follow."""
+    qs: QuerySet[NotificationDelivery] = NotificationDelivery.objects.select_related("recipient").defer(
+        "body_text", "body_html"
+    )
+    if status in DeliveryStatus.values:
+        qs = qs.filter(status=status)
+    start = (max(page, 1) - 1) * PAGE_SIZE
+    return list(qs.order_by("-created_at", "-pk")[start : start + PAGE_SIZE + 1])
+
+
+def delivery_problem_count() -> int:
+    """Deliveries that failed for good or are still being retried."""
+    return NotificationDelivery.objects.filter(status__in=[DeliveryStatus.FAILED, DeliveryStatus.RETRYING]).count()
