@@ -201,3 +201,22 @@ def test_deputy_receives_coordinator_notices_while_coordinators_are_absent(coord
     deputy = CoordinatorFactory(username="max", is_deputy=True)
     assert user_list_coordinators() == [coordinator]
     assert user_list_coordinators(absent_user_ids=[coordinator.pk]) == [deputy]
+
+
+def test_publish_notices_reach_a_real_smtp_server_in_each_recipients_language(
+    coordinator, pool, smtp_sink, immediate_tasks
+):
+    anna, bernd = pool[0], pool[1]
+    bernd.language = "en"
+    bernd.save()
+    week = make_week(MONDAY, alternating(anna, bernd))
+
+    services.week_publish(actor=coordinator, week=week)
+
+    messages = {m["To"]: m for m in smtp_sink.wait_for(2)}
+    german, english = messages["anna@example.test"], messages["bernd@example.test"]
+    assert "Dienstplan" in german["Subject"]
+    assert "Telefondienst" in german.get_body(("plain",)).get_content()
+    assert "roster" in english["Subject"].lower()
+    assert "Phone duty" in english.get_body(("plain",)).get_content()
+    assert english.get_body(("html",)) is not None
