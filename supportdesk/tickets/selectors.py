@@ -1,13 +1,14 @@
 """Reads of tickets, customers and contacts; every ticket read is scoped through the user."""
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchRank
 from django.db import connection
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from supportdesk.accounts.models import User
@@ -268,6 +269,7 @@ def _list_rows(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
             "priority",
             "status",
             "due_at",
+            "version",  # the bulk change's checkbox carries it (optimistic locking)
             "customer__name",
             "contact__name",
             "assignee_group__name",
@@ -512,3 +514,66 @@ def prio1_cases_open(*, limit: int = 20) -> list[Prio1Case]:
         .select_related("ticket", "ticket__customer", "ticket__contact", "opened_by")
         .order_by("opened_at")[:limit]
     )
+
+
+# --- bulk changes ------------------------------------------------------------------------------
+
+BULK_LIMIT = 200
+"""At most this many tickets per bulk change (four list pages)."""
+
+
+def tickets_for_bulk(*, user: User, numbers: Iterable[str]) -> dict[str, Ticket]:
+    """The tickets among ``numbers`` the user may change, by number, in one query."""
+    wanted = list(dict.fromkeys(numbers))[:BULK_LIMIT]
+    return {t.number: t for t in _tickets_for(user).filter(number__in=wanted).order_by()}
+
+
+# --- customer pages ---------------------------------------------------------------------------
+
+CUSTOMER_PAGE_ROWS = 50
+
+
+@dataclass(frozen=True)
+class CustomerPage:
+    customers: Sequence[Customer]
+    number: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+
+def customer_list_page(*, query: str = "", page: int = 1, per_page: int = CUSTOMER_PAGE_ROWS) -> CustomerPage:
+    """Customers whose name or key contains ``query``, by name, with their project manager and
+    ``open_ticket_count``; one query whatever the number of rows."""
+    number = _page_number(page)
+    qs = Customer.objects.select_related("project_manager")
+    query = query.strip()
+    if query:
+        qs = qs.filter(Q(name__icontains=query) | Q(code__icontains=query))
+    qs = qs.annotate(open_ticket_count=Count("tickets", filter=Q(tickets__status__in=OPEN_STATUSES)))
+    offset = (number - 1) * per_page
+    rows = list(qs.order_by("name", "id")[offset : offset + per_page + 1])
+    return CustomerPage(customers=rows[:per_page], number=number, has_next=len(rows) > per_page)
+
+
+def customer_contacts(*, customer: Customer) -> list[Contact]:
+    return list(customer.contacts.prefetch_related("phones", "emails").order_by("name", "id"))
+
+
+def customer_projects(*, customer: Customer) -> list[Project]:
+    return list(customer.projects.select_related("manager").order_by("name"))
+
+
+def customer_open_tickets(*, customer: Customer, limit: int = 50) -> list[Ticket]:
+    return list(
+        Ticket.objects.filter(customer=customer, status__in=OPEN_STATUSES)
+        .select_related("contact", "assignee", "assignee_group")
+        .order_by("priority", "due_at", "id")[:limit]
+    )
+
+
+def contact_get(*, customer: Customer, pk: int) -> Contact | None:
+    """A contact of this customer (never one of another customer's, whatever the id says)."""
+    return customer.contacts.prefetch_related("phones", "emails").filter(pk=pk).first()

@@ -1,5 +1,6 @@
 """Writes of tickets: numbers, creation (phone, API, web), changes with optimistic locking, articles."""
 
+import dataclasses
 import logging
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
@@ -14,6 +15,7 @@ from django.utils import timezone, translation
 
 from supportdesk.accounts.models import User
 from supportdesk.accounts.selectors import user_list_coordinators
+from supportdesk.core.exceptions import Conflict, DomainError
 from supportdesk.notifications.services import notify, notify_many
 from supportdesk.roster.business_hours import in_core_hours
 from supportdesk.roster.selectors import absent_user_ids_on, holders_on, support_calendar
@@ -557,3 +559,106 @@ def digests_send(*, now: datetime | None = None) -> int:
 def notification_preference_set(*, user: User, digest: bool) -> NotificationPreference:
     pref, _created = NotificationPreference.objects.update_or_create(user=user, defaults={"digest": digest})
     return pref
+
+
+# --- customers and contacts: edits from the customer pages ------------------------------
+
+
+@transaction.atomic
+def customer_update(*, customer: Customer, code: str, name: str, project_manager: User | None) -> Customer:
+    """Change a customer's key, name and project manager (the import and the API find it by the key)."""
+    customer.code = code.strip()
+    customer.name = " ".join(name.split())
+    customer.project_manager = project_manager
+    try:
+        customer.full_clean()
+    except ValidationError as exc:
+        raise InvalidTicket(_validation_text(exc)) from exc
+    customer.save(update_fields=["code", "name", "project_manager"])
+    return customer
+
+
+@transaction.atomic
+def contact_update(*, contact: Contact, name: str, phones: Iterable[str], emails: Iterable[str]) -> Contact:
+    """Rename a contact and replace its numbers (normalised to E.164) and mail addresses (lower case).
+
+    An invalid number or address is refused before anything is written.
+    """
+    numbers = list(dict.fromkeys(normalize_phone(p) for p in phones if p and p.strip()))
+    addresses = list(dict.fromkeys(e.strip().lower() for e in emails if e and e.strip()))
+    contact.name = " ".join(name.split())
+    try:
+        contact.full_clean()
+        for address in addresses:
+            ContactEmail(contact=contact, address=address).clean_fields(exclude=["contact"])
+    except ValidationError as exc:
+        raise InvalidTicket(_validation_text(exc)) from exc
+    contact.save(update_fields=["name"])
+    ContactPhone.objects.filter(contact=contact).exclude(number__in=numbers).delete()
+    ContactEmail.objects.filter(contact=contact).exclude(address__in=addresses).delete()
+    ContactPhone.objects.bulk_create((ContactPhone(contact=contact, number=n) for n in numbers), ignore_conflicts=True)
+    ContactEmail.objects.bulk_create(
+        (ContactEmail(contact=contact, address=a) for a in addresses), ignore_conflicts=True
+    )
+    if contact.tickets.exists():
+        # the contact's name is part of its tickets' search documents
+        search_documents_refresh(ticket_ids=list(contact.tickets.values_list("pk", flat=True)))
+    return contact
+
+
+# --- bulk changes from the ticket list ------------------------------------------------------
+
+BULK_FIELDS = ("status", "assignee", "assignee_group")
+
+
+@dataclasses.dataclass
+class BulkReport:
+    """What a bulk change did, ticket by ticket (numbers, in the order given)."""
+
+    changed: list[str] = dataclasses.field(default_factory=list)
+    unchanged: list[str] = dataclasses.field(default_factory=list)
+    """Already had the new values: nothing written, no new version."""
+    skipped: list[str] = dataclasses.field(default_factory=list)
+    """Changed by someone else since the list was loaded (a ``Conflict``): left as they are."""
+    failed: list[tuple[str, str]] = dataclasses.field(default_factory=list)
+    """``(number, message)`` of tickets the change was refused for (e.g. a validation error)."""
+
+
+def tickets_bulk_update(
+    *,
+    actor: User | None,
+    items: Iterable[tuple[Ticket, int]],
+    changes: Mapping[str, Any],
+    now: datetime | None = None,
+) -> BulkReport:
+    """Apply ``changes`` (status, assignee, group) to each ``(ticket, expected_version)`` via ``ticket_update``.
+
+    Per ticket, not all-or-nothing: each ticket is its own transaction (``ticket_update``
+    is atomic and this function deliberately is not), so one row lock is held at a time and
+    a ticket someone else changed meanwhile is skipped and reported while the others are
+    saved. Called inside an outer transaction, each ticket becomes a savepoint instead.
+    """
+    unknown = set(changes) - set(BULK_FIELDS)
+    if unknown:
+        raise InvalidTicket(f"These fields cannot be changed for several tickets: {', '.join(sorted(unknown))}.")
+    if not changes:
+        raise InvalidTicket("Choose what to change.")
+    now = now or timezone.now()
+    report = BulkReport()
+    for ticket, expected_version in items:
+        try:
+            saved = ticket_update(actor, ticket, expected_version, now=now, **changes)
+        except Conflict:
+            report.skipped.append(ticket.number)
+        except DomainError as exc:
+            report.failed.append((ticket.number, exc.message))
+        else:
+            (report.changed if saved.version != expected_version else report.unchanged).append(ticket.number)
+    logger.info(
+        "bulk change of %s tickets by %s: %s changed, %s skipped",
+        len(report.changed) + len(report.unchanged) + len(report.skipped) + len(report.failed),
+        actor,
+        len(report.changed),
+        len(report.skipped),
+    )
+    return report

@@ -8,10 +8,11 @@ import logging
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.middleware import HtmxDetails
 
@@ -19,7 +20,14 @@ from supportdesk.accounts.models import User
 from supportdesk.core.exceptions import Conflict, DomainError
 from supportdesk.tickets import selectors, services
 from supportdesk.tickets.exceptions import TicketNotFound
-from supportdesk.tickets.forms import NoteForm, PhoneIntakeForm, TicketFilterForm, TicketUpdateForm
+from supportdesk.tickets.forms import (
+    BulkUpdateForm,
+    DigestPreferenceForm,
+    NoteForm,
+    PhoneIntakeForm,
+    TicketFilterForm,
+    TicketUpdateForm,
+)
 from supportdesk.tickets.models import Priority, Status, Ticket
 from supportdesk.tickets.phones import format_phone
 
@@ -86,6 +94,8 @@ def ticket_list(request: Request) -> HttpResponse:
         "previous_url": _page_url(request, page.number - 1) if page.has_previous else "",
         "query": query,
         "current_view": request.GET.get("view", ""),
+        "bulk_form": BulkUpdateForm(auto_id="bulk-%s"),
+        "list_query": _list_query(request.GET),
     }
     template = "tickets/ticket_list.html#ticket-rows" if request.htmx else "tickets/ticket_list.html"
     return render(request, template, context)
@@ -212,3 +222,96 @@ def intake_check_done(request: Request, pk: int) -> HttpResponse:
         return render(request, "tickets/_intake_check.html", context)
     messages.success(request, _("The intake check was recorded."))
     return redirect("tickets:intake_check")
+
+
+# --- bulk changes ------------------------------------------------------------------------------
+
+LIST_PARAMS = ("q", "view", "status", "priority", "group", "assignee", "customer", "sort", "page")
+
+
+def _list_query(params: QueryDict) -> str:
+    """The list's filters from ``params`` as a query string: the bulk change returns to the same list."""
+    keep = QueryDict(mutable=True)
+    for name in LIST_PARAMS:
+        value = params.get(name, "")
+        if value:
+            keep[name] = value[:200]
+    return keep.urlencode()
+
+
+def _list_url(query: str) -> str:
+    """The list URL with the filters in ``query`` (only the known ones: never a redirect elsewhere)."""
+    clean = _list_query(QueryDict(query))
+    return reverse("tickets:list") + (f"?{clean}" if clean else "")
+
+
+@login_required
+@require_POST
+def ticket_bulk_update(request: Request) -> HttpResponse:
+    """Set status, person or group of the checked tickets; report who was skipped (changed meanwhile)."""
+    back = _list_url(request.POST.get("back", ""))
+    form = BulkUpdateForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
+        return redirect(back)
+    items = form.cleaned_data["item"]
+    tickets = selectors.tickets_for_bulk(user=request.user, numbers=[number for number, _v in items])
+    try:
+        report = services.tickets_bulk_update(
+            actor=request.user,
+            items=[(tickets[number], version) for number, version in items if number in tickets],
+            changes=form.changes(),
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect(back)
+    changed = len(report.changed)
+    if report.skipped:
+        messages.warning(
+            request,
+            _("%(changed)d changed, %(skipped)d skipped (changed by someone else: %(numbers)s).")
+            % {"changed": changed, "skipped": len(report.skipped), "numbers": ", ".join(report.skipped)},
+        )
+    elif changed:
+        messages.success(
+            request, ngettext("%(count)d ticket changed.", "%(count)d tickets changed.", changed) % {"count": changed}
+        )
+    if report.unchanged:
+        messages.info(
+            request,
+            ngettext(
+                "%(count)d ticket already had these values.",
+                "%(count)d tickets already had these values.",
+                len(report.unchanged),
+            )
+            % {"count": len(report.unchanged)},
+        )
+    for number, reason in report.failed:
+        messages.error(request, _("%(number)s was not changed: %(reason)s") % {"number": number, "reason": reason})
+    missing = [number for number, _v in items if number not in tickets]
+    if missing:
+        messages.error(request, _("Not found: %(numbers)s.") % {"numbers": ", ".join(missing)})
+    return redirect(back)
+
+
+# --- notification preference ------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def preferences(request: Request) -> HttpResponse:
+    """Switch the morning digest on or off (``notification_preference_set``)."""
+    if request.method == "POST":
+        form = DigestPreferenceForm(request.POST)
+        if form.is_valid():
+            pref = services.notification_preference_set(user=request.user, digest=form.cleaned_data["digest"])
+            if pref.digest:
+                messages.success(request, _("The morning digest is on."))
+            else:
+                messages.success(request, _("The morning digest is off: you hear of every new ticket at once."))
+            return redirect("tickets:preferences")
+        return render(request, "tickets/preferences.html", {"form": form}, status=400)
+    form = DigestPreferenceForm(initial={"digest": selectors.wants_digest(user=request.user)})
+    return render(request, "tickets/preferences.html", {"form": form})

@@ -8,7 +8,9 @@ pytestmark = pytest.mark.django_db
 
 def test_coordinator_sees_every_notice_and_its_status(client, coordinator, agent):
     [delivery] = notify(recipient=agent, template="test_notice", context={"recipient": agent})
-    NotificationDelivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.FAILED, last_error="550 no such user")
+    NotificationDelivery.objects.filter(pk=delivery.pk).update(
+        status=DeliveryStatus.FAILED, last_error="550 no such user"
+    )
     client.force_login(coordinator)
     body = client.get("/notices/").content.decode()
     assert "Jonas Berger" in body and "550 no such user" in body
