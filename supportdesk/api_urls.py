@@ -3,6 +3,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
+from supportdesk.mailbox import api as mailbox_api
 from supportdesk.roster import api as roster_api
 from supportdesk.tickets import api as tickets_api
 
@@ -19,4 +20,12 @@ urlpatterns = [
     path("tickets", tickets_api.TicketCollectionApi.as_view(), name="api-tickets"),
     path("tickets/<str:number>", tickets_api.TicketResourceApi.as_view(), name="api-ticket"),
     path("tickets/<str:number>/articles", tickets_api.ArticleCreateApi.as_view(), name="api-ticket-articles"),
+    path("triage", mailbox_api.TriageListApi.as_view(), name="api-triage"),
+    path("triage/<int:pk>/create-ticket", mailbox_api.TriageCreateTicketApi.as_view(), name="api-triage-create-ticket"),
+    path("triage/<int:pk>/add-to-ticket", mailbox_api.TriageAddToTicketApi.as_view(), name="api-triage-add-to-ticket"),
+    path("triage/<int:pk>/reply", mailbox_api.TriageReplyApi.as_view(), name="api-triage-reply"),
+    path("triage/<int:pk>/forward", mailbox_api.TriageForwardApi.as_view(), name="api-triage-forward"),
+    path("quarantine", mailbox_api.QuarantineListApi.as_view(), name="api-quarantine"),
+    path("quarantine/<int:pk>/retry", mailbox_api.QuarantineRetryApi.as_view(), name="api-quarantine-retry"),
+    path("quarantine/<int:pk>/discard", mailbox_api.QuarantineDiscardApi.as_view(), name="api-quarantine-discard"),
 ]

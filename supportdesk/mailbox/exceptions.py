@@ -1,4 +1,4 @@
-from supportdesk.core.exceptions import DomainError
+from supportdesk.core.exceptions import Conflict, DomainError, NotFound
 
 
 class MailboxConfigError(DomainError):
@@ -7,3 +7,19 @@ class MailboxConfigError(DomainError):
 
 class ImportSourceError(DomainError):
     """A path given to ``mailbox import`` is neither an mbox, a Maildir nor a folder of .eml files."""
+
+
+class MailAlreadyHandled(Conflict):
+    """Someone acted on the mail first (or it is not in the list the action belongs to)."""
+
+
+class MailNotFound(NotFound):
+    """No received mail with that id."""
+
+
+class MailCannotBeSent(DomainError):
+    """A reply or forward has nobody to go to, or the SMTP server refused it."""
+
+
+class AutoAnswerRefused(DomainError):
+    """An automatic answer to an automatic mail (or a bounce) would start a mail loop."""

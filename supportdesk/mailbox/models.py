@@ -1,5 +1,6 @@
 """Support mailboxes (IMAP accounts) and every mail that came in through them."""
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -42,6 +43,18 @@ class InboundState(models.TextChoices):
     ARTICLE = "article", _("Added to a ticket")
     TRIAGE = "triage", _("Waiting for triage")
     QUARANTINE = "quarantine", _("Quarantined")
+    HANDLED = "handled", _("Handled")
+    IGNORED = "ignored", _("Ignored (our own mail)")
+    DISCARDED = "discarded", _("Discarded")
+
+
+class TriageAction(models.TextChoices):
+    CREATE_TICKET = "create_ticket", _("Turned into a ticket")
+    ADD_TO_TICKET = "add_to_ticket", _("Added to a ticket")
+    REPLY = "reply", _("Answered")
+    FORWARD = "forward", _("Forwarded")
+    RETRY = "retry", _("Read again")
+    DISCARD = "discard", _("Discarded")
 
 
 class InboundMail(models.Model):
@@ -71,6 +84,20 @@ class InboundMail(models.Model):
     state = models.CharField(_("state"), max_length=20, choices=InboundState.choices)
     reason = models.TextField(_("reason"), blank=True)
     """Why it was quarantined."""
+    hint = models.CharField(_("hint"), max_length=500, blank=True)
+    """For triage: why it was not threaded automatically (a ticket number from a stranger, a flood …)."""
+    is_automatic = models.BooleanField(default=False)
+    """Auto-Submitted, Precedence bulk/list, vacation notices …: never answer it automatically."""
+    is_bounce = models.BooleanField(default=False)
+    """A delivery status notification."""
+    flood = models.BooleanField(default=False)
+    """The sender exceeded ``SUPPORTDESK_MAIL_FLOOD_LIMIT`` mails per 10 minutes: held in triage."""
+    handled_action = models.CharField(max_length=20, choices=TriageAction.choices, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    handled_at = models.DateTimeField(null=True, blank=True)
+    """UTC; when a person took it out of triage or quarantine."""
     ticket = models.ForeignKey(
         "tickets.Ticket", null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound_mails"
     )
@@ -85,7 +112,10 @@ class InboundMail(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["mailbox", "dedupe_key"], name="inboundmail_unique_dedupe_key"),
         ]
-        indexes = [models.Index(fields=["state", "received_at"])]
+        indexes = [
+            models.Index(fields=["state", "received_at"]),
+            models.Index(fields=["from_address", "received_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.message_id or self.dedupe_key} ({self.state})"
@@ -106,3 +136,45 @@ class InboundAttachment(models.Model):
 
     def __str__(self) -> str:
         return self.filename or self.content_id or f"attachment {self.pk}"
+
+
+class OutboundMail(models.Model):
+    """A mail we sent (a reply or a forward), as it went out; its Message-ID threads answers to it."""
+
+    message_id = models.CharField(max_length=300, unique=True)
+    """Without angle brackets; made by us (``make_msgid``)."""
+    ticket = models.ForeignKey(
+        "tickets.Ticket", null=True, blank=True, on_delete=models.SET_NULL, related_name="outbound_mails"
+    )
+    article = models.ForeignKey(
+        "tickets.Article", null=True, blank=True, on_delete=models.SET_NULL, related_name="outbound_mails"
+    )
+    inbound = models.ForeignKey(
+        InboundMail, null=True, blank=True, on_delete=models.SET_NULL, related_name="outbound_mails"
+    )
+    """The mail this one answers or forwards."""
+    to = models.TextField(blank=True)
+    """Addresses, one per line, lower case."""
+    cc = models.TextField(blank=True)
+    """Addresses, one per line, lower case."""
+    subject = models.CharField(max_length=500, blank=True)
+    sent_at = models.DateTimeField()
+    """UTC."""
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    is_automatic = models.BooleanField(default=False)
+    """Sent without a person (then marked ``Auto-Submitted: auto-replied``)."""
+    raw = models.BinaryField()
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        verbose_name = _("outbound mail")
+        verbose_name_plural = _("outbound mails")
+
+    def __str__(self) -> str:
+        return self.message_id
+
+    @property
+    def addresses(self) -> list[str]:
+        return [a for a in (*self.to.splitlines(), *self.cc.splitlines()) if a]

@@ -1,8 +1,17 @@
 """Reads of the mailbox app."""
 
+import re
+from dataclasses import dataclass
+
 from django.db.models import QuerySet
 
-from supportdesk.mailbox.models import InboundMail, InboundState, Mailbox
+from supportdesk.accounts.models import User
+from supportdesk.accounts.selectors import user_get_mailbox_head, user_list_active
+from supportdesk.mailbox import conf
+from supportdesk.mailbox.exceptions import MailNotFound
+from supportdesk.mailbox.models import InboundAttachment, InboundMail, InboundState, Mailbox, OutboundMail
+from supportdesk.tickets.models import Contact, ContactEmail, Customer, Ticket
+from supportdesk.tickets.selectors import Suggestion, assignment_suggest, contact_by_email
 
 
 def mailbox_get(*, pk: int) -> Mailbox:
@@ -27,5 +36,119 @@ def inbound_mail_triage_list() -> QuerySet[InboundMail]:
     return inbound_mail_list(state=InboundState.TRIAGE)
 
 
+def inbound_mail_quarantine_list() -> QuerySet[InboundMail]:
+    return inbound_mail_list(state=InboundState.QUARANTINE)
+
+
+def inbound_mail_get(*, pk: int) -> InboundMail:
+    mail = InboundMail.objects.filter(pk=pk).select_related("ticket", "handled_by").first()
+    if mail is None:
+        raise MailNotFound(f"No received mail {pk}.")
+    return mail
+
+
+def inbound_attachment_get(*, pk: int) -> InboundAttachment:
+    attachment = InboundAttachment.objects.filter(pk=pk).first()
+    if attachment is None:
+        raise MailNotFound(f"No attachment {pk}.")
+    return attachment
+
+
+def attachments_by_mail(*, mail_ids: list[int]) -> dict[int, list[InboundAttachment]]:
+    """The (non-inline) attachments of these mails, without their data."""
+    result: dict[int, list[InboundAttachment]] = {}
+    for attachment in InboundAttachment.objects.filter(mail_id__in=mail_ids, inline=False).defer("data"):
+        result.setdefault(attachment.mail_id, []).append(attachment)
+    return result
+
+
+def triage_owner() -> User | None:
+    """Who owns the triage inbox: ``SUPPORTDESK_TRIAGE_OWNER`` if set, else the mailbox head (R20)."""
+    username = conf.triage_owner_username()
+    if username:
+        return User.objects.filter(username=username, is_active=True).first()
+    return user_get_mailbox_head()
+
+
+@dataclass(frozen=True)
+class TicketPrefill:
+    """What "create ticket" proposes for a mail: sender → contact → customer → project manager (R12)."""
+
+    contact: Contact | None
+    customer: Customer | None
+    suggestion: Suggestion
+
+
+def triage_prefill(*, mail: InboundMail) -> TicketPrefill:
+    contact = contact_by_email(address=mail.from_address) if mail.from_address else None
+    customer = contact.customer if contact is not None else None
+    return TicketPrefill(contact=contact, customer=customer, suggestion=assignment_suggest(customer=customer))
+
+
+_GREETING = re.compile(
+    r"^\s*(?:hallo|hi|hey|moin|servus|grüß gott|guten\s+(?:morgen|tag|abend)|liebe[rs]?|sehr\s+geehrte[rs]?|"
+    r"dear|hello|good\s+(?:morning|afternoon|evening))\b[\s,]*"
+    r"(?:(frau|herr|mrs?\.?|ms\.?|dr\.?)\s+)?(?:dr\.?\s+)?([^\W\d_][\w-]*)",
+    re.I,
+)
+
+
+def _name_parts(user: User) -> tuple[str, str]:
+    parts = user.name.split()
+    if not parts:
+        return "", ""
+    return parts[0].lower(), parts[-1].lower()
+
+
+def forward_suggest(*, to: list[tuple[str, str]], cc: list[tuple[str, str]], text: str) -> User | None:
+    """The colleague a mail personally addresses (R21): a To/Cc display name that is a user's full
+    name, or a greeting ("Hallo Frau Berger", "Hi Jonas", "Guten Tag Herr Maier") naming exactly
+    one user (by surname after Frau/Herr, else by first name or surname). None if unclear."""
+    users = list(user_list_active().exclude(email=""))
+    by_address = {u.email.lower(): u for u in users}
+    for name, address in [*to, *cc]:
+        if address.lower() in by_address:
+            return by_address[address.lower()]
+        wanted = " ".join(name.replace(",", " ").lower().split())
+        if not wanted:
+            continue
+        found = [u for u in users if " ".join(u.name.lower().split()) == wanted]
+        if len(found) == 1:
+            return found[0]
+    for line in text.splitlines()[:5]:
+        match = _GREETING.match(line)
+        if not match:
+            continue
+        title, word = (match.group(1) or "").lower(), match.group(2).lower()
+        if title:
+            found = [u for u in users if _name_parts(u)[1] == word]
+        else:
+            found = [u for u in users if _name_parts(u)[0] == word] or [u for u in users if _name_parts(u)[1] == word]
+        if len(found) == 1:
+            return found[0]
+        break
+    return None
+
+
 def inbound_mail_by_message_id(*, message_id: str) -> list[InboundMail]:
     return list(inbound_mail_list().filter(message_id=message_id))
+
+
+def ticket_participants(*, ticket: Ticket) -> set[str]:
+    """Mail addresses (lower case) that take part in ``ticket``: its contact's, every sender of a
+    mail filed in it, and every recipient of a mail we sent from it."""
+    addresses: set[str] = set()
+    if ticket.contact_id:
+        addresses.update(
+            a.lower()
+            for a in ContactEmail.objects.filter(contact_id=ticket.contact_id).values_list("address", flat=True)
+        )
+    addresses.update(
+        a.lower()
+        for a in InboundMail.objects.filter(ticket=ticket)
+        .exclude(from_address="")
+        .values_list("from_address", flat=True)
+    )
+    for to, cc in OutboundMail.objects.filter(ticket=ticket).values_list("to", "cc"):
+        addresses.update(a.strip().lower() for a in (*to.splitlines(), *cc.splitlines()) if a.strip())
+    return addresses

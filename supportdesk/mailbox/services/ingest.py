@@ -24,9 +24,8 @@ from django.utils import timezone
 
 from supportdesk.mailbox import parsing
 from supportdesk.mailbox.exceptions import MailboxConfigError
-from supportdesk.mailbox.models import InboundAttachment, InboundMail, InboundState, Mailbox
-from supportdesk.tickets.models import ArticleKind, Ticket
-from supportdesk.tickets.services import article_add
+from supportdesk.mailbox.models import InboundAttachment, InboundMail, InboundState, Mailbox, OutboundMail
+from supportdesk.mailbox.services.decide import Batch, decide
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +33,6 @@ BATCH_SIZE = 200
 """Mails per ingest transaction (IMAP fetch and import)."""
 MAX_KEY_LENGTH = 250
 """A longer Message-ID is not used as dedupe key (the column holds 300)."""
-EMPTY_BODY = "(ohne Text)"
 
 _ANGLE_ID = re.compile(rb"<([^<>\s]+)>")
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
@@ -129,27 +127,6 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _ticket_for_references(*, references: Sequence[str], batch: dict[str, int]) -> Ticket | None:
-    """The ticket of the newest mail among ``references`` (In-Reply-To first), if any has one."""
-    for message_id in references:
-        if message_id in batch:
-            return Ticket.objects.get(pk=batch[message_id])
-    if not references:
-        return None
-    ticket_id = (
-        InboundMail.objects.filter(message_id__in=list(references), ticket__isnull=False)
-        .order_by("-received_at", "-id")
-        .values_list("ticket_id", flat=True)
-        .first()
-    )
-    return Ticket.objects.get(pk=ticket_id) if ticket_id else None
-
-
-def _article_body(parsed: parsing.ParsedMail) -> str:
-    text = parsed.text.strip()
-    return text or parsed.subject.strip() or EMPTY_BODY
-
-
 def _clip(value: str, length: int) -> str:
     return value if len(value) <= length else value[: length - 1] + "…"
 
@@ -158,10 +135,11 @@ def _clip(value: str, length: int) -> str:
 def mails_ingest(
     *, mailbox: Mailbox, items: Sequence[tuple[int | None, bytes]], now: datetime | None = None
 ) -> list[InboundMail]:
-    """Store each ``(uid, raw)`` once and decide it: follow-up → article, unreadable → quarantine,
-    anything else → triage. Returns one InboundMail per item, in order; for a duplicate it is
-    the row stored earlier. One transaction for the whole batch (durable: the caller moves the
-    mails on the server only after this commit). A mail the parser cannot read never stops the others.
+    """Store each ``(uid, raw)`` once and decide it (``decide.decide``): follow-up → article,
+    unreadable → quarantine, our own mail coming back → ignored, anything else → triage.
+    Returns one InboundMail per item, in order; for a duplicate it is the row stored earlier.
+    One transaction for the whole batch (durable: the caller moves the mails on the server only
+    after this commit). A mail the parser cannot read never stops the others.
     """
     now = now or timezone.now()
     prepared = []
@@ -184,7 +162,14 @@ def mails_ingest(
     results: list[InboundMail] = []
     new_mails: list[InboundMail] = []
     new_attachments: list[tuple[InboundMail, list[parsing.Attachment]]] = []
-    batch_tickets: dict[str, int] = {}
+    batch = Batch(
+        now=now,
+        own_message_ids=set(
+            OutboundMail.objects.filter(
+                message_id__in=[p[2].message_id for p in prepared if p[2].message_id]
+            ).values_list("message_id", flat=True)
+        ),
+    )
     for uid, raw, quick, message_id, raw_key, body_sha in prepared:
         key = raw_key
         if message_id:
@@ -216,20 +201,8 @@ def mails_ingest(
             mail.reason = f"{type(exc).__name__}: {exc}"[:2000]
             logger.warning("mailbox %s: quarantined %s (%s)", mailbox.name, key, mail.reason)
         else:
-            _apply_parsed(mail=mail, parsed=parsed)
-            ticket = _ticket_for_references(
-                references=[*parsed.in_reply_to, *reversed(parsed.references)], batch=batch_tickets
-            )
-            if ticket is not None:
-                mail.state = InboundState.ARTICLE
-                mail.ticket = ticket
-                mail.article = article_add(
-                    actor=None, ticket=ticket, kind=ArticleKind.MAIL_IN, body=_article_body(parsed), now=now
-                )
-                if mail.message_id:
-                    batch_tickets[mail.message_id] = ticket.pk
-            else:
-                mail.state = InboundState.TRIAGE
+            apply_parsed(mail=mail, parsed=parsed)
+            decide(mail=mail, parsed=parsed, batch=batch)
             if parsed.attachments:
                 new_attachments.append((mail, parsed.attachments))
         known[key] = mail
@@ -258,18 +231,19 @@ def mails_ingest(
         Mailbox.objects.filter(pk=mailbox.pk).update(last_seen_uid=Greatest(F("last_seen_uid"), max(uids)))
     if new_mails:
         logger.info(
-            "mailbox %s: %s new of %s (%s article, %s triage, %s quarantine)",
+            "mailbox %s: %s new of %s (%s article, %s triage, %s quarantine, %s ignored)",
             mailbox.name,
             len(new_mails),
             len(items),
             sum(m.state == InboundState.ARTICLE for m in new_mails),
             sum(m.state == InboundState.TRIAGE for m in new_mails),
             sum(m.state == InboundState.QUARANTINE for m in new_mails),
+            sum(m.state == InboundState.IGNORED for m in new_mails),
         )
     return results
 
 
-def _apply_parsed(*, mail: InboundMail, parsed: parsing.ParsedMail) -> None:
+def apply_parsed(*, mail: InboundMail, parsed: parsing.ParsedMail) -> None:
     if parsed.message_id:
         mail.message_id = _clip(parsed.message_id, 300)
     mail.from_address = _clip(parsed.from_address, 320)

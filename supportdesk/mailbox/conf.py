@@ -1,0 +1,41 @@
+"""Settings of the mailbox app with their defaults (each an optional ``SUPPORTDESK_*`` setting)."""
+
+from datetime import timedelta
+from email.utils import parseaddr
+from typing import Literal
+
+from django.conf import settings
+
+FLOOD_WINDOW = timedelta(minutes=10)
+DEFAULT_FLOOD_LIMIT = 20
+CLOSED_FOLLOWUP_CHOICES = ("reopen", "new_ticket")
+
+
+def closed_followup() -> Literal["reopen", "new_ticket"]:
+    """What a follow-up to a resolved or closed ticket does: reopen it, or start a linked new ticket."""
+    value = getattr(settings, "SUPPORTDESK_MAIL_CLOSED_FOLLOWUP", "reopen")
+    return "new_ticket" if value == "new_ticket" else "reopen"
+
+
+def flood_limit() -> int:
+    """More mails than this from one sender within ``FLOOD_WINDOW`` are held in triage as a flood."""
+    return int(getattr(settings, "SUPPORTDESK_MAIL_FLOOD_LIMIT", DEFAULT_FLOOD_LIMIT))
+
+
+def from_address() -> str:
+    """The sender of replies and forwards (the support address)."""
+    return str(getattr(settings, "SUPPORTDESK_MAIL_FROM", "") or settings.DEFAULT_FROM_EMAIL)
+
+
+def message_id_domain() -> str:
+    """The right-hand side of our Message-IDs: the support address's domain unless set."""
+    domain = str(getattr(settings, "SUPPORTDESK_MAIL_DOMAIN", "") or "")
+    if domain:
+        return domain
+    _name, address = parseaddr(from_address())
+    return address.rpartition("@")[2] or "supportdesk.invalid"
+
+
+def triage_owner_username() -> str:
+    """``SUPPORTDESK_TRIAGE_OWNER`` (a username); empty: the mailbox head owns the triage inbox (R20)."""
+    return str(getattr(settings, "SUPPORTDESK_TRIAGE_OWNER", "") or "")

@@ -1,0 +1,55 @@
+"""Writes of the mailbox app: ingest (with the threading decision), triage and quarantine, outbound mail."""
+
+from supportdesk.mailbox.services.decide import Batch, decide, ticket_for_references
+from supportdesk.mailbox.services.ingest import (
+    BATCH_SIZE,
+    MAX_KEY_LENGTH,
+    QuickHeaders,
+    apply_parsed,
+    mailbox_configure_from_settings,
+    mailbox_for_import,
+    mailbox_uidvalidity_set,
+    mails_ingest,
+    quick_headers,
+)
+from supportdesk.mailbox.services.outbound import (
+    mail_send,
+    may_auto_answer,
+    reply_subject,
+    subject_with_number,
+    ticket_reply,
+)
+from supportdesk.mailbox.services.triage import (
+    quarantine_discard,
+    quarantine_retry,
+    triage_add_to_ticket,
+    triage_create_ticket,
+    triage_forward,
+    triage_reply,
+)
+
+__all__ = [
+    "BATCH_SIZE",
+    "MAX_KEY_LENGTH",
+    "Batch",
+    "QuickHeaders",
+    "apply_parsed",
+    "decide",
+    "mail_send",
+    "mailbox_configure_from_settings",
+    "mailbox_for_import",
+    "mailbox_uidvalidity_set",
+    "mails_ingest",
+    "may_auto_answer",
+    "quarantine_discard",
+    "quarantine_retry",
+    "quick_headers",
+    "reply_subject",
+    "subject_with_number",
+    "ticket_for_references",
+    "ticket_reply",
+    "triage_add_to_ticket",
+    "triage_create_ticket",
+    "triage_forward",
+    "triage_reply",
+]

@@ -1,0 +1,208 @@
+"""Where an incoming mail goes: threading into a ticket, and the loop and flood protection.
+
+A mail joins a ticket only when its In-Reply-To/References name a mail of that ticket (ours
+or the customer's), or when its subject names the ticket number *and* the sender already
+takes part in the ticket. Subject text alone never threads. Everything else waits in triage,
+with a ``hint`` when something looked like a follow-up but was not trusted.
+"""
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext
+
+from supportdesk.mailbox import conf, parsing, selectors
+from supportdesk.mailbox.models import InboundMail, InboundState, OutboundMail
+from supportdesk.mailbox.quoting import extract_ticket_number
+from supportdesk.tickets.models import SUBJECT_MAX_LENGTH, Article, ArticleKind, Channel, Status, Ticket
+from supportdesk.tickets.services import article_add, ticket_create, ticket_update
+
+logger = logging.getLogger(__name__)
+
+EMPTY_BODY = "(ohne Text)"
+CLOSED_STATUSES = (Status.RESOLVED, Status.CLOSED)
+
+
+@dataclass
+class Batch:
+    """What the decisions of one ingest batch share."""
+
+    now: datetime
+    own_message_ids: set[str] = field(default_factory=set)
+    """Message-IDs of the batch that are our own outbound mails."""
+    tickets: dict[str, int] = field(default_factory=dict)
+    """Message-ID → ticket id of the mails threaded so far in this batch."""
+    senders: dict[str, int] = field(default_factory=dict)
+    """Sender → mails from it within the flood window, this batch included."""
+
+
+def article_body(parsed: parsing.ParsedMail) -> str:
+    text = parsed.text.strip()
+    return text or parsed.subject.strip() or EMPTY_BODY
+
+
+def _text(message: str, **params: object) -> str:
+    """A stored text (article, hint) in the site's language, whichever language is active."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return gettext(message) % params
+
+
+def _clip(value: str, length: int) -> str:
+    return value if len(value) <= length else value[: length - 1] + "…"
+
+
+def _triage(mail: InboundMail, hint: str = "") -> None:
+    mail.state = InboundState.TRIAGE
+    mail.hint = _clip(hint, 500)
+
+
+def _flooding(mail: InboundMail, batch: Batch) -> bool:
+    address = mail.from_address.lower()
+    if not address:
+        return False
+    if address not in batch.senders:
+        batch.senders[address] = InboundMail.objects.filter(
+            from_address=address, received_at__gt=batch.now - conf.FLOOD_WINDOW, received_at__lte=batch.now
+        ).count()
+    batch.senders[address] += 1
+    return batch.senders[address] > conf.flood_limit()
+
+
+def ticket_for_references(*, references: Sequence[str], batch: Batch | None = None) -> int | None:
+    """The ticket of the first of ``references`` (In-Reply-To first, then References newest first)
+    that is a mail of a ticket: one we received, or one we sent."""
+    references = [r for r in references if r]
+    if not references:
+        return None
+    if batch is not None:
+        for message_id in references:
+            if message_id in batch.tickets:
+                return batch.tickets[message_id]
+    found: dict[str, int] = {}
+    for message_id, ticket_id in (
+        InboundMail.objects.filter(message_id__in=references, ticket__isnull=False)
+        .order_by("received_at", "id")
+        .values_list("message_id", "ticket_id")
+    ):
+        found[message_id] = ticket_id
+    for message_id, ticket_id in OutboundMail.objects.filter(
+        message_id__in=references, ticket__isnull=False
+    ).values_list("message_id", "ticket_id"):
+        found[message_id] = ticket_id
+    return next((found[m] for m in references if m in found), None)
+
+
+def _bounce(mail: InboundMail, parsed: parsing.ParsedMail, batch: Batch) -> None:
+    """A delivery status notification: a note on the ticket of the mail it reports on; reopens nothing."""
+    bounced = parsed.bounced_message_id
+    ticket_id = None
+    recipients = ""
+    if bounced:
+        outbound = OutboundMail.objects.filter(message_id=bounced).first()
+        if outbound is not None:
+            ticket_id = outbound.ticket_id
+            recipients = ", ".join(outbound.addresses)
+        else:
+            ticket_id = ticket_for_references(references=[bounced], batch=batch)
+    if ticket_id is None:
+        _triage(mail, _text("Delivery status notification for a mail not found (%(id)s).", id=bounced or "?"))
+        return
+    ticket = Ticket.objects.get(pk=ticket_id)
+    body = _text("Delivery failed: %(recipients)s", recipients=recipients or bounced)
+    body = f"{body}\n\n{_clip(parsed.text.strip(), 4000)}".strip()
+    mail.state = InboundState.ARTICLE
+    mail.ticket = ticket
+    mail.article = article_add(actor=None, ticket=ticket, kind=ArticleKind.INTERNAL_NOTE, body=body, now=batch.now)
+    mail.hint = _text("Delivery status notification")
+
+
+def _follow_up(mail: InboundMail, parsed: parsing.ParsedMail, ticket_id: int, batch: Batch) -> None:
+    ticket = Ticket.objects.get(pk=ticket_id)
+    mail.state = InboundState.ARTICLE
+    if ticket.status in CLOSED_STATUSES and not parsed.is_automatic:
+        if conf.closed_followup() == "new_ticket":
+            _follow_up_new_ticket(mail, parsed, ticket, batch)
+            return
+        ticket = ticket_update(None, ticket, ticket.version, now=batch.now, status=Status.OPEN)
+        logger.info("ticket %s reopened by follow-up mail %s", ticket.number, mail.message_id)
+    mail.ticket = ticket
+    mail.article = article_add(
+        actor=None, ticket=ticket, kind=ArticleKind.MAIL_IN, body=article_body(parsed), now=batch.now
+    )
+    if mail.message_id:
+        batch.tickets[mail.message_id] = ticket.pk
+
+
+def _follow_up_new_ticket(mail: InboundMail, parsed: parsing.ParsedMail, closed: Ticket, batch: Batch) -> None:
+    ticket = ticket_create(
+        actor=None,
+        subject=_clip(parsed.subject.strip() or closed.subject, SUBJECT_MAX_LENGTH),
+        body=article_body(parsed),
+        channel=Channel.MAIL,
+        customer=closed.customer,
+        contact=closed.contact,
+        project=closed.project,
+        assignee=closed.assignee,
+        assignee_group=closed.assignee_group,
+        now=batch.now,
+    )
+    article_add(
+        actor=None,
+        ticket=ticket,
+        kind=ArticleKind.INTERNAL_NOTE,
+        body=_text("Follow-up to the closed ticket %(number)s.", number=closed.number),
+        now=batch.now,
+    )
+    article_add(
+        actor=None,
+        ticket=closed,
+        kind=ArticleKind.INTERNAL_NOTE,
+        body=_text("A follow-up mail started the new ticket %(number)s.", number=ticket.number),
+        now=batch.now,
+    )
+    mail.ticket = ticket
+    mail.article = Article.objects.filter(ticket=ticket, kind=ArticleKind.MAIL_IN).order_by("id").first()
+    if mail.message_id:
+        batch.tickets[mail.message_id] = ticket.pk
+
+
+def decide(*, mail: InboundMail, parsed: parsing.ParsedMail, batch: Batch) -> None:
+    """Set ``mail``'s state (and ticket and article) from its parsed content; writes articles and
+    ticket changes, never the mail row itself (the caller stores it)."""
+    mail.is_automatic = parsed.is_automatic
+    mail.is_bounce = parsed.is_bounce
+    if mail.message_id and mail.message_id in batch.own_message_ids:
+        # One of ours came back (a Cc to the support address, a list reflecting it): never a new article.
+        mail.state = InboundState.IGNORED
+        mail.hint = _text("Our own outbound mail came back.")
+        return
+    if _flooding(mail, batch):
+        mail.flood = True
+        _triage(
+            mail,
+            _text("Flood: more than %(limit)s mails from this sender within 10 minutes.", limit=conf.flood_limit()),
+        )
+        return
+    if parsed.is_bounce:
+        _bounce(mail, parsed, batch)
+        return
+    ticket_id = ticket_for_references(references=[*parsed.in_reply_to, *reversed(parsed.references)], batch=batch)
+    hint = ""
+    if ticket_id is None:
+        number = extract_ticket_number(parsed.subject)
+        if number:
+            ticket = Ticket.objects.filter(number=number).first()
+            if ticket is None:
+                hint = _text("Names %(number)s, but there is no such ticket.", number=number)
+            elif mail.from_address.lower() in selectors.ticket_participants(ticket=ticket):
+                ticket_id = ticket.pk
+            else:
+                hint = _text("Names %(number)s, but the sender is not a participant of it.", number=number)
+    if ticket_id is None:
+        _triage(mail, hint)
+        return
+    _follow_up(mail, parsed, ticket_id, batch)

@@ -1,0 +1,268 @@
+"""Pages of the support mailbox: triage for the mailbox head (R20, R21) and quarantine for coordinators.
+
+Plain forms, one per action, each posting to its own URL and redirecting back (keyboard-friendly,
+no script). Domain errors become messages on the page.
+"""
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from supportdesk.accounts.models import User
+from supportdesk.core.exceptions import DomainError
+from supportdesk.mailbox import parsing, selectors, services
+from supportdesk.mailbox.exceptions import MailNotFound
+from supportdesk.mailbox.forms import AddToTicketForm, BulkForm, CreateTicketForm, ForwardForm, ReplyForm
+from supportdesk.mailbox.models import InboundAttachment, InboundMail
+from supportdesk.mailbox.quoting import split_quoted
+from supportdesk.tickets import selectors as ticket_selectors
+
+logger = logging.getLogger(__name__)
+
+PAGE_MAILS = 50
+"""Mails shown on the triage page at once (each is parsed for its preview)."""
+
+
+class Request(HttpRequest):
+    user: User  # type: ignore[assignment]
+
+
+@dataclass
+class MailCard:
+    mail: InboundMail
+    visible: str
+    quoted: str
+    html: SafeString
+    attachments: list[InboundAttachment]
+    prefill: selectors.TicketPrefill
+    forward_to: User | None
+    create_form: CreateTicketForm
+    add_form: AddToTicketForm
+    reply_form: ReplyForm
+    forward_form: ForwardForm
+
+
+def _card(mail: InboundMail, attachments: list[InboundAttachment]) -> MailCard:
+    try:
+        parsed = parsing.parse(bytes(mail.raw))
+    except Exception:  # a preview must never break the page; the mail stays actionable
+        logger.exception("preview of mail %s failed", mail.pk)
+        parsed = None
+    visible, quoted = split_quoted(parsed.text) if parsed else ("", "")
+    # sanitize_html returns markup that is safe to embed (no scripts, no remote content)
+    html = mark_safe(parsing.sanitize_html(parsed.html)) if parsed and parsed.html else mark_safe("")  # noqa: S308
+    prefill = selectors.triage_prefill(mail=mail)
+    forward_to = selectors.forward_suggest(to=parsed.to, cc=parsed.cc, text=parsed.text) if parsed else None
+    suggestion = prefill.suggestion
+    prefix = f"m{mail.pk}"
+    return MailCard(
+        mail=mail,
+        visible=visible,
+        quoted=quoted,
+        html=html,
+        attachments=attachments,
+        prefill=prefill,
+        forward_to=forward_to,
+        create_form=CreateTicketForm(
+            prefix=prefix, initial={"assignee": suggestion.assignee, "assignee_group": suggestion.group}
+        ),
+        add_form=AddToTicketForm(prefix=prefix),
+        reply_form=ReplyForm(prefix=prefix),
+        forward_form=ForwardForm(prefix=prefix, initial={"colleague": forward_to}),
+    )
+
+
+@login_required
+@require_GET
+def triage(request: Request) -> HttpResponse:
+    mails = list(selectors.inbound_mail_triage_list().defer(None)[:PAGE_MAILS])
+    attachments = selectors.attachments_by_mail(mail_ids=[m.pk for m in mails])
+    cards = [_card(m, attachments.get(m.pk, [])) for m in mails]
+    return render(
+        request,
+        "mailbox/triage.html",
+        {
+            "cards": cards,
+            "total": selectors.inbound_mail_triage_list().count(),
+            "owner": selectors.triage_owner(),
+            "bulk_form": BulkForm(),
+        },
+    )
+
+
+def _act(request: Request, action: Any, success: str) -> HttpResponse:
+    try:
+        mail = action()
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        ticket = f" ({mail.ticket.number})" if mail.ticket else ""
+        messages.success(request, success + ticket)
+    return redirect("mailbox:triage")
+
+
+def _invalid(request: Request, form: Any) -> HttpResponse:
+    errors = "; ".join(
+        f"{form.fields[f].label if f in form.fields else ''}: {' '.join(e)}" for f, e in form.errors.items()
+    )
+    messages.error(request, errors)
+    return redirect("mailbox:triage")
+
+
+@login_required
+@require_POST
+def triage_create_ticket(request: Request, pk: int) -> HttpResponse:
+    form = CreateTicketForm(request.POST, prefix=f"m{pk}")
+    if not form.is_valid():
+        return _invalid(request, form)
+    data = form.cleaned_data
+    return _act(
+        request,
+        lambda: services.triage_create_ticket(
+            actor=request.user,
+            mail_id=pk,
+            assignee=data["assignee"],
+            assignee_group=data["assignee_group"],
+            priority=data["priority"],
+        ),
+        _("Ticket created."),
+    )
+
+
+@login_required
+@require_POST
+def triage_add_to_ticket(request: Request, pk: int) -> HttpResponse:
+    form = AddToTicketForm(request.POST, prefix=f"m{pk}")
+    if not form.is_valid():
+        return _invalid(request, form)
+
+    def action() -> InboundMail:
+        number = form.cleaned_data["ticket"].strip().upper()
+        ticket = ticket_selectors.ticket_get_for_user(user=request.user, number=number)
+        return services.triage_add_to_ticket(
+            actor=request.user, mail_id=pk, ticket=ticket, assignee=form.cleaned_data["assignee"]
+        )
+
+    return _act(request, action, _("Mail added to the ticket."))
+
+
+@login_required
+@require_POST
+def triage_reply(request: Request, pk: int) -> HttpResponse:
+    form = ReplyForm(request.POST, prefix=f"m{pk}")
+    if not form.is_valid():
+        return _invalid(request, form)
+    return _act(
+        request,
+        lambda: services.triage_reply(actor=request.user, mail_id=pk, body=form.cleaned_data["body"]),
+        _("Answer sent."),
+    )
+
+
+@login_required
+@require_POST
+def triage_forward(request: Request, pk: int) -> HttpResponse:
+    form = ForwardForm(request.POST, prefix=f"m{pk}")
+    if not form.is_valid():
+        return _invalid(request, form)
+    return _act(
+        request,
+        lambda: services.triage_forward(
+            actor=request.user, mail_id=pk, colleague=form.cleaned_data["colleague"], note=form.cleaned_data["note"]
+        ),
+        _("Mail forwarded."),
+    )
+
+
+@login_required
+@require_POST
+def triage_bulk(request: Request) -> HttpResponse:
+    form = BulkForm(request.POST)
+    mail_ids = [int(v) for v in request.POST.getlist("mails") if v.isdigit()]
+    if not form.is_valid():
+        return _invalid(request, form)
+    action, colleague = form.cleaned_data["action"], form.cleaned_data["colleague"]
+    if action == "forward" and colleague is None:
+        messages.error(request, _("Choose the colleague to forward to."))
+        return redirect("mailbox:triage")
+    done = 0
+    for mail_id in mail_ids:
+        try:  # each mail is its own transaction: one already handled does not stop the others
+            if action == "forward":
+                services.triage_forward(actor=request.user, mail_id=mail_id, colleague=colleague)
+            else:
+                services.triage_create_ticket(actor=request.user, mail_id=mail_id)
+            done += 1
+        except DomainError as exc:
+            messages.error(request, exc.message)
+    messages.success(request, _("%(count)s mails handled.") % {"count": done})
+    return redirect("mailbox:triage")
+
+
+@login_required
+@require_GET
+def attachment_download(request: Request, pk: int) -> HttpResponse:
+    try:
+        attachment = selectors.inbound_attachment_get(pk=pk)
+    except MailNotFound as exc:
+        raise Http404(exc.message) from exc
+    response = HttpResponse(bytes(attachment.data), content_type="application/octet-stream")
+    # never rendered inline: an attached HTML or SVG file must not run in our origin
+    filename = attachment.filename or f"attachment-{attachment.pk}"
+    response.headers["Content-Disposition"] = _content_disposition(filename)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _content_disposition(filename: str) -> str:
+    return content_disposition_header(as_attachment=True, filename=filename) or "attachment"
+
+
+def _coordinator_only(request: Request) -> None:
+    if not request.user.is_coordinator:
+        raise Http404
+
+
+@login_required
+@require_GET
+def quarantine(request: Request) -> HttpResponse:
+    _coordinator_only(request)
+    mails = list(selectors.inbound_mail_quarantine_list()[:200])
+    return render(request, "mailbox/quarantine.html", {"mails": mails})
+
+
+def _quarantine_act(request: Request, action: Any, success: str) -> HttpResponse:
+    try:
+        mail = action()
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"{success} ({mail.get_state_display()})")
+    return redirect("mailbox:quarantine")
+
+
+@login_required
+@require_POST
+def quarantine_retry(request: Request, pk: int) -> HttpResponse:
+    _coordinator_only(request)
+    return _quarantine_act(
+        request, lambda: services.quarantine_retry(actor=request.user, mail_id=pk), _("Mail read again.")
+    )
+
+
+@login_required
+@require_POST
+def quarantine_discard(request: Request, pk: int) -> HttpResponse:
+    _coordinator_only(request)
+    return _quarantine_act(
+        request, lambda: services.quarantine_discard(actor=request.user, mail_id=pk), _("Mail discarded.")
+    )
