@@ -139,6 +139,12 @@ class TicketFilterForm(forms.Form):
         )
 
 
+class ReplyForm(forms.Form):
+    body = forms.CharField(
+        label=_("Answer to the customer"), widget=forms.Textarea(attrs={"rows": 5}), max_length=100_000
+    )
+
+
 class NoteForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("Kind"),

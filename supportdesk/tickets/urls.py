@@ -22,5 +22,6 @@ urlpatterns = [
     path("customers/<slug:code>/projects/new/", customer_views.project_add, name="project_add"),
     path("<str:number>/", views.ticket_detail, name="detail"),
     path("<str:number>/notes/", views.ticket_note, name="note"),
+    path("<str:number>/reply/", views.ticket_reply, name="reply"),
     path("<str:number>/change/", views.ticket_change, name="change"),
 ]

@@ -18,6 +18,7 @@ from django_htmx.middleware import HtmxDetails
 
 from supportdesk.accounts.models import User
 from supportdesk.core.exceptions import Conflict, DomainError
+from supportdesk.mailbox import services as mailbox_services
 from supportdesk.tickets import selectors, services
 from supportdesk.tickets.exceptions import TicketNotFound
 from supportdesk.tickets.forms import (
@@ -25,6 +26,7 @@ from supportdesk.tickets.forms import (
     DigestPreferenceForm,
     NoteForm,
     PhoneIntakeForm,
+    ReplyForm,
     TicketFilterForm,
     TicketUpdateForm,
 )
@@ -117,6 +119,7 @@ def _detail_context(request: Request, ticket: Ticket, **forms: object) -> dict[s
         "articles": selectors.ticket_articles(ticket=ticket),
         "history": selectors.ticket_history(ticket=ticket),
         "note_form": forms.get("note_form") or NoteForm(),
+        "reply_form": forms.get("reply_form") or ReplyForm(),
         "update_form": update_form,
         "suggestion": selectors.assignment_suggest(customer=ticket.customer, project=ticket.project),
     }
@@ -145,6 +148,23 @@ def ticket_note(request: Request, number: str) -> HttpResponse:
             messages.success(request, _("The note was added."))
             return redirect(ticket)
     return render(request, "tickets/ticket_detail.html", _detail_context(request, ticket, note_form=form), status=400)
+
+
+@login_required
+@require_POST
+def ticket_reply(request: Request, number: str) -> HttpResponse:
+    """Answer the customer by mail, in the ticket's thread (the mailbox sends and files it)."""
+    ticket = _ticket_or_404(request, number)
+    form = ReplyForm(request.POST)
+    if form.is_valid():
+        try:
+            mailbox_services.ticket_reply(actor=request.user, ticket=ticket, body=form.cleaned_data["body"])
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("The answer was sent."))
+            return redirect(ticket)
+    return render(request, "tickets/ticket_detail.html", _detail_context(request, ticket, reply_form=form), status=400)
 
 
 @login_required
