@@ -3,6 +3,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
+from supportdesk.escalation import api as escalation_api
 from supportdesk.mailbox import api as mailbox_api
 from supportdesk.roster import api as roster_api
 from supportdesk.tickets import api as tickets_api
@@ -20,6 +21,11 @@ urlpatterns = [
     path("tickets", tickets_api.TicketCollectionApi.as_view(), name="api-tickets"),
     path("tickets/<str:number>", tickets_api.TicketResourceApi.as_view(), name="api-ticket"),
     path("tickets/<str:number>/articles", tickets_api.ArticleCreateApi.as_view(), name="api-ticket-articles"),
+    path(
+        "escalations/<int:pk>/acknowledge",
+        escalation_api.EscalationAcknowledgeApi.as_view(),
+        name="api-escalation-acknowledge",
+    ),
     path("triage", mailbox_api.TriageListApi.as_view(), name="api-triage"),
     path("triage/<int:pk>/create-ticket", mailbox_api.TriageCreateTicketApi.as_view(), name="api-triage-create-ticket"),
     path("triage/<int:pk>/add-to-ticket", mailbox_api.TriageAddToTicketApi.as_view(), name="api-triage-add-to-ticket"),

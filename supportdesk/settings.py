@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "supportdesk.roster",
     "supportdesk.tickets",
     "supportdesk.mailbox",
+    "supportdesk.escalation",
 ]
 
 MIDDLEWARE = [

@@ -54,3 +54,114 @@ class EmailChannel:
             logger.warning("mail to %s failed: %s", delivery.address, exc)
             return DeliveryResult(ok=False, error=f"{type(exc).__name__}: {exc}")
         return DeliveryResult(ok=True)
+
+
+def _user_channel(delivery: NotificationDelivery, kind: str):  # type: ignore[no-untyped-def]
+    """The ``UserChannel`` a delivery row names (``user-channel:<pk>``), or None when it is gone."""
+    from supportdesk.notifications.models import UserChannel
+
+    prefix = "user-channel:"
+    if not delivery.address.startswith(prefix):
+        return None
+    try:
+        pk = int(delivery.address.removeprefix(prefix))
+    except ValueError:
+        return None
+    return UserChannel.objects.filter(pk=pk, user_id=delivery.recipient_id, kind=kind).first()
+
+
+def apprise_url_problem(url: str) -> str:
+    """Why Apprise cannot use ``url`` ("" when it can); checked when a channel is saved."""
+    import apprise
+
+    if not url.strip():
+        return "Enter an Apprise URL (for example ntfy://ntfy.sh/my-topic)."
+    if not apprise.Apprise().add(url.strip()):
+        return "Apprise does not understand this URL (unknown scheme or missing parts)."
+    return ""
+
+
+class AppriseChannel:
+    """Any service Apprise knows (ntfy, Gotify, Matrix, Telegram, …), one URL per user channel."""
+
+    name = "apprise"
+
+    def address_for(self, delivery: NotificationDelivery) -> str:
+        return delivery.address
+
+    def send(self, delivery: NotificationDelivery) -> DeliveryResult:
+        import apprise
+
+        channel = _user_channel(delivery, "apprise")
+        if channel is None:
+            return DeliveryResult(ok=False, error="the channel was removed", permanent=True)
+        sender = apprise.Apprise()
+        if not sender.add(channel.url):
+            return DeliveryResult(ok=False, error="Apprise does not understand the URL", permanent=True)
+        with apprise.LogCapture(level=apprise.logging.WARNING) as captured:
+            ok = sender.notify(title=delivery.subject, body=delivery.body_text)
+        if not ok:
+            error = " ".join(captured.getvalue().split())[-500:] or "Apprise could not deliver the notice"
+            logger.warning("apprise notice %s failed: %s", delivery.pk, error)
+            return DeliveryResult(ok=False, error=error)
+        return DeliveryResult(ok=True)
+
+
+def webhook_signature(*, secret: str, body: bytes) -> str:
+    """``sha256=<hex>``: HMAC-SHA256 of the exact request body with the channel's secret."""
+    import hashlib
+    import hmac
+
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+class WebhookChannel:
+    """POST a JSON body, signed with the channel's secret in ``X-Supportdesk-Signature``."""
+
+    name = "webhook"
+    timeout = 5.0
+
+    def address_for(self, delivery: NotificationDelivery) -> str:
+        return delivery.address
+
+    def send(self, delivery: NotificationDelivery) -> DeliveryResult:
+        import json
+        import urllib.error
+        import urllib.request
+
+        channel = _user_channel(delivery, "webhook")
+        if channel is None:
+            return DeliveryResult(ok=False, error="the channel was removed", permanent=True)
+        if not channel.url.startswith(("http://", "https://")):
+            return DeliveryResult(ok=False, error="a webhook URL must start with http:// or https://", permanent=True)
+        body = json.dumps(
+            {
+                "id": delivery.pk,
+                "event": delivery.event,
+                "recipient": delivery.recipient.username,
+                "subject": delivery.subject,
+                "text": delivery.body_text,
+            },
+            ensure_ascii=False,
+        ).encode()
+        request = urllib.request.Request(  # noqa: S310 - the scheme is checked above
+            channel.url,
+            data=body,
+            method="POST",
+            headers={
+                "Content-Type": "application/json",
+                "User-Agent": "Supportdesk",
+                "X-Supportdesk-Signature": webhook_signature(secret=channel.secret, body=body),
+            },
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
+                status = response.status
+        except urllib.error.HTTPError as exc:
+            permanent = 400 <= exc.code < 500 and exc.code != 429
+            return DeliveryResult(ok=False, error=f"HTTP {exc.code}", permanent=permanent)
+        except OSError as exc:
+            return DeliveryResult(ok=False, error=f"{type(exc).__name__}: {exc}")
+        if not 200 <= status < 300:
+            return DeliveryResult(ok=False, error=f"HTTP {status}")
+        return DeliveryResult(ok=True)

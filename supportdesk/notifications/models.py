@@ -40,3 +40,39 @@ class NotificationDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} → {self.recipient} ({self.status})"
+
+
+class ChannelKind(models.TextChoices):
+    EMAIL = "email", _("Mail")
+    APPRISE = "apprise", _("Apprise URL")
+    WEBHOOK = "webhook", _("Webhook")
+
+
+class UserChannel(models.Model):
+    """One of a person's notice channels; ``notify(channel_names=None)`` uses them by ``position``.
+
+    A person without any row is reached by mail (their account's address).
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notice_channels")
+    position = models.PositiveSmallIntegerField(default=0)
+    """Order of use, lowest first."""
+    kind = models.CharField(_("kind"), max_length=20, choices=ChannelKind.choices)
+    label = models.CharField(_("label"), max_length=100, blank=True)
+    url = models.CharField(_("URL"), max_length=500, blank=True)
+    """Apprise URL or webhook URL; empty for mail (the account's address is used)."""
+    secret = models.CharField(max_length=100, blank=True)
+    """Webhook only: HMAC-SHA256 key of the ``X-Supportdesk-Signature`` header."""
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["user", "position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} #{self.position} {self.kind}"
+
+    @property
+    def delivery_address(self) -> str:
+        """What a delivery row stores: never the URL itself (Apprise URLs carry tokens)."""
+        return f"user-channel:{self.pk}"

@@ -15,7 +15,7 @@ from django.utils.module_loading import import_string
 from supportdesk.accounts.models import User
 from supportdesk.notifications import tasks as notification_tasks
 from supportdesk.notifications.channels import Channel
-from supportdesk.notifications.models import DeliveryStatus, NotificationDelivery
+from supportdesk.notifications.models import ChannelKind, DeliveryStatus, NotificationDelivery, UserChannel
 
 logger = logging.getLogger(__name__)
 
@@ -25,8 +25,15 @@ SENDING_LEASE = timedelta(minutes=5)
 """A delivery claimed longer ago than this was lost with its worker; the sweep retries it."""
 
 
+DEFAULT_CHANNELS = [
+    "supportdesk.notifications.channels.EmailChannel",
+    "supportdesk.notifications.channels.AppriseChannel",
+    "supportdesk.notifications.channels.WebhookChannel",
+]
+
+
 def channels() -> dict[str, Channel]:
-    paths = getattr(settings, "SUPPORTDESK_NOTIFICATION_CHANNELS", ["supportdesk.notifications.channels.EmailChannel"])
+    paths = getattr(settings, "SUPPORTDESK_NOTIFICATION_CHANNELS", DEFAULT_CHANNELS)
     result: dict[str, Channel] = {}
     for path in paths:
         channel = import_string(path)()
@@ -44,24 +51,43 @@ def render_notice(*, template: str, context: Mapping[str, Any], language: str) -
     return " ".join(subject.split()), text, html
 
 
+def recipient_channels(*, recipient: User) -> list[tuple[str, str]]:
+    """(channel name, delivery address) of ``recipient``'s active channels in order; mail when none is set."""
+    rows = list(UserChannel.objects.filter(user=recipient, active=True).order_by("position", "id"))
+    if not rows:
+        return [("email", recipient.email)]
+    return [(row.kind, recipient.email if row.kind == ChannelKind.EMAIL else row.delivery_address) for row in rows]
+
+
 @transaction.atomic
 def notify(
-    *, recipient: User, template: str, context: Mapping[str, Any], channel_names: Iterable[str] = ("email",)
+    *,
+    recipient: User,
+    template: str,
+    context: Mapping[str, Any],
+    channel_names: Iterable[str] | None = ("email",),
+    urgent: bool = False,
 ) -> list[NotificationDelivery]:
     """Render ``template`` for ``recipient`` and queue its delivery on each channel.
 
+    ``channel_names=None`` means all of the recipient's own channels, in their order.
+    ``urgent`` (Prio 1) is meant to bypass quiet hours; there are no quiet hours yet.
     The delivery rows and their tasks are written in the caller's transaction:
     if the caller rolls back, nothing is sent.
     """
     subject, text, html = render_notice(template=template, context=context, language=recipient.language)
     available = channels()
+    if channel_names is None:
+        targets = recipient_channels(recipient=recipient)
+    else:
+        targets = [(name, "") for name in channel_names]
     deliveries = []
-    for name in channel_names:
+    for name, address in targets:
         channel = available[name]
         delivery = NotificationDelivery(
             recipient=recipient, event=template, channel=name, subject=subject, body_text=text, body_html=html
         )
-        delivery.address = channel.address_for(delivery)
+        delivery.address = address or channel.address_for(delivery)
         delivery.save()
         notification_tasks.deliver_notification.enqueue(delivery_id=delivery.pk)
         deliveries.append(delivery)
@@ -134,3 +160,51 @@ def delivery_sweep(*, now: datetime | None = None) -> int:
             ):
                 notification_tasks.deliver_notification.enqueue(delivery_id=pk)
     return len(stale)
+
+
+# --- a person's own channels ------------------------------------------------------------
+
+
+class InvalidChannel(ValueError):
+    """A channel that cannot be saved; the message says why."""
+
+
+@transaction.atomic
+def user_channel_create(
+    *, user: User, kind: str, url: str = "", secret: str = "", label: str = "", position: int | None = None
+) -> UserChannel:
+    """Add a channel at the end of ``user``'s list (or at ``position``); refuse what cannot work."""
+    from supportdesk.notifications.channels import apprise_url_problem
+
+    url = url.strip()
+    if kind not in ChannelKind.values:
+        raise InvalidChannel(f"Unknown channel kind {kind!r}.")
+    if kind == ChannelKind.APPRISE and (problem := apprise_url_problem(url)):
+        raise InvalidChannel(problem)
+    if kind == ChannelKind.WEBHOOK:
+        if not url.startswith(("http://", "https://")):
+            raise InvalidChannel("A webhook URL must start with http:// or https://.")
+        if len(secret) < 16:
+            raise InvalidChannel("A webhook needs a secret of at least 16 characters to sign its requests.")
+    if position is None:
+        last = UserChannel.objects.filter(user=user).order_by("-position").values_list("position", flat=True).first()
+        position = 0 if last is None else last + 1
+    return UserChannel.objects.create(user=user, kind=kind, url=url, secret=secret, label=label, position=position)
+
+
+def user_channel_test(*, channel: UserChannel) -> NotificationDelivery:
+    """Queue the test notice on this one channel."""
+    user = channel.user
+    subject, text, html = render_notice(template="test_notice", context={"recipient": user}, language=user.language)
+    with transaction.atomic():
+        delivery = NotificationDelivery.objects.create(
+            recipient=user,
+            event="test_notice",
+            channel=channel.kind,
+            address=user.email if channel.kind == ChannelKind.EMAIL else channel.delivery_address,
+            subject=subject,
+            body_text=text,
+            body_html=html,
+        )
+        notification_tasks.deliver_notification.enqueue(delivery_id=delivery.pk)
+    return delivery

@@ -172,8 +172,12 @@ def _tags(names: Iterable[str]) -> list[Tag]:
 def _prio1_open(*, ticket: Ticket, actor: User | None, now: datetime) -> Prio1Case:
     case = Prio1Case.objects.filter(ticket=ticket).exclude(status=Prio1Status.RESOLVED).first()
     if case is None:
+        # Imported here: the escalation app imports this module (ticket_update on resolution).
+        from supportdesk.escalation.services import escalation_start
+
         case = Prio1Case.objects.create(ticket=ticket, opened_at=now, opened_by=actor)
         logger.warning("Prio 1 case opened for %s", ticket.number)
+        escalation_start(case=case, now=now)
     return case
 
 

@@ -1,0 +1,17 @@
+from supportdesk.core.exceptions import Conflict, DomainError, NotFound, PermissionDenied
+
+
+class EscalationNotFound(NotFound):
+    pass
+
+
+class EscalationClosed(Conflict):
+    """The case is resolved: nothing more can be posted or acknowledged."""
+
+
+class InvalidAckLink(PermissionDenied):
+    """A forged, mangled or expired acknowledgement link; the message says which."""
+
+
+class InvalidEntry(DomainError):
+    pass

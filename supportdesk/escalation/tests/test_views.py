@@ -1,0 +1,93 @@
+"""The case page (live timeline), the acknowledgement button, the signed link and the API."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from supportdesk.escalation import services
+from supportdesk.escalation.models import EscalationStatus, EventKind
+from supportdesk.escalation.tests.factories import MONDAY, TUESDAY_1630, escalation_of, prio1_ticket
+from supportdesk.roster.tests.plans import alternating, make_week
+from supportdesk.tickets.models import Status
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def escalation(pool, coordinator):
+    make_week(MONDAY, alternating(pool[0], pool[1]), published=True)
+    return escalation_of(prio1_ticket(actor=coordinator, now=TUESDAY_1630))
+
+
+def test_case_page_polls_its_timeline_every_five_seconds(client, escalation, pool):
+    client.force_login(pool[1])
+    services.escalation_status_update_post(escalation=escalation, actor=pool[0], text="Schaue mir die Logs an")
+    page = client.get(reverse("escalation:detail", args=[escalation.pk]))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert 'hx-trigger="every 5s"' in html and "Schaue mir die Logs an" in html
+    assert "<script>" not in html
+    part = client.get(reverse("escalation:detail", args=[escalation.pk]), headers={"HX-Request": "true"})
+    assert part.content.decode().lstrip().startswith('<section id="case-live"')
+
+
+def test_button_acknowledges_and_entries_and_resolve(client, escalation, pool):
+    client.force_login(pool[0])
+    client.post(reverse("escalation:acknowledge", args=[escalation.pk]))
+    escalation.refresh_from_db()
+    assert escalation.status == EscalationStatus.ACKNOWLEDGED and escalation.acknowledged_by == pool[0]
+    client.post(reverse("escalation:status_update", args=[escalation.pk]), {"text": "Ursache gefunden"})
+    client.post(reverse("escalation:phone_call", args=[escalation.pk]), {"text": "Kunde angerufen"})
+    client.post(reverse("escalation:resolve", args=[escalation.pk]), {"summary": "Platte voll, aufgeräumt"})
+    escalation.refresh_from_db()
+    assert escalation.status == EscalationStatus.RESOLVED
+    assert escalation.case.ticket.status == Status.RESOLVED
+    kinds = list(escalation.events.values_list("kind", flat=True))
+    assert {EventKind.STATUS_UPDATE, EventKind.PHONE_CALL, EventKind.RESOLVED} <= set(kinds)
+    page = client.get(reverse("escalation:detail", args=[escalation.pk])).content.decode()
+    assert "every 5s" not in page and "Platte voll" in page
+
+
+def test_ack_link_get_asks_post_acknowledges_reuse_is_explained(client, escalation, pool):
+    url = reverse("escalation:ack_link", args=[services.ack_token_make(escalation=escalation, user=pool[0])])
+    assert "I am on it" in client.get(url).content.decode()
+    escalation.refresh_from_db()
+    assert escalation.status == EscalationStatus.ACTIVE  # a link scanner's GET changes nothing
+    client.post(url)
+    escalation.refresh_from_db()
+    assert escalation.status == EscalationStatus.ACKNOWLEDGED and escalation.acknowledged_by == pool[0]
+    again = client.post(url).content.decode()
+    assert "acknowledged this case already" in again
+    assert escalation.events.filter(kind=EventKind.ACK_IGNORED).count() == 1
+
+
+def test_forged_link_is_refused_clearly(client, escalation, pool):
+    token = services.ack_token_make(escalation=escalation, user=pool[0])
+    response = client.get(reverse("escalation:ack_link", args=[token[:-3] + "xyz"]))
+    assert response.status_code == 400
+    assert "not valid" in response.content.decode()
+
+
+def test_expired_link_is_refused_clearly(client, escalation, pool):
+    token = services.ack_token_make(escalation=escalation, user=pool[0])
+    with time_machine.travel(timedelta(hours=13)):
+        response = client.post(reverse("escalation:ack_link", args=[token]))
+    assert response.status_code == 400
+    assert "expired" in response.content.decode()
+    escalation.refresh_from_db()
+    assert escalation.status == EscalationStatus.ACTIVE
+
+
+def test_api_acknowledge_first_wins_then_conflict(escalation, pool):
+    api = APIClient()
+    api.force_authenticate(pool[0])
+    first = api.post(f"/api/v1/escalations/{escalation.pk}/acknowledge")
+    assert first.status_code == 200 and first.json()["accepted"] is True
+    api.force_authenticate(pool[2])
+    second = api.post(f"/api/v1/escalations/{escalation.pk}/acknowledge")
+    assert second.status_code == 409
+    assert second.json()["acknowledged_by"] == pool[0].username and "already" in second.json()["detail"]
+    assert api.post("/api/v1/escalations/999999/acknowledge").status_code == 404

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from supportdesk.escalation import views
+
+app_name = "escalation"
+
+urlpatterns = [
+    path("", views.escalation_list, name="list"),
+    path("ack/<str:token>/", views.escalation_ack_link, name="ack_link"),
+    path("<int:pk>/", views.escalation_detail, name="detail"),
+    path("<int:pk>/acknowledge/", views.escalation_acknowledge, name="acknowledge"),
+    path("<int:pk>/updates/", views.escalation_status_update, name="status_update"),
+    path("<int:pk>/calls/", views.escalation_phone_call, name="phone_call"),
+    path("<int:pk>/resolve/", views.escalation_resolve, name="resolve"),
+]
