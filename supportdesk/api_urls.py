@@ -4,6 +4,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
 from supportdesk.escalation import api as escalation_api
+from supportdesk.handover import api as handover_api
 from supportdesk.mailbox import api as mailbox_api
 from supportdesk.roster import api as roster_api
 from supportdesk.tickets import api as tickets_api
@@ -26,6 +27,7 @@ urlpatterns = [
         escalation_api.EscalationAcknowledgeApi.as_view(),
         name="api-escalation-acknowledge",
     ),
+    path("routing/support-line", handover_api.SupportLineApi.as_view(), name="api-routing-support-line"),
     path("triage", mailbox_api.TriageListApi.as_view(), name="api-triage"),
     path("triage/<int:pk>/create-ticket", mailbox_api.TriageCreateTicketApi.as_view(), name="api-triage-create-ticket"),
     path("triage/<int:pk>/add-to-ticket", mailbox_api.TriageAddToTicketApi.as_view(), name="api-triage-add-to-ticket"),

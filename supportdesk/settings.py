@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "supportdesk.tickets",
     "supportdesk.mailbox",
     "supportdesk.escalation",
+    "supportdesk.handover",
 ]
 
 MIDDLEWARE = [

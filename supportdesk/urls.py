@@ -11,6 +11,7 @@ urlpatterns = [
     path("tickets/", include("supportdesk.tickets.urls")),
     path("mailbox/", include("supportdesk.mailbox.urls")),
     path("escalation/", include("supportdesk.escalation.urls")),
+    path("handover/", include("supportdesk.handover.urls")),
     path("api/v1/", include("supportdesk.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

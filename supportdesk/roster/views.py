@@ -36,6 +36,7 @@ from supportdesk.accounts.models import User
 from supportdesk.accounts.selectors import user_list_active
 from supportdesk.core.exceptions import DomainError
 from supportdesk.core.templatetags.sd import weekday_short
+from supportdesk.handover import selectors as handover_selectors
 from supportdesk.roster import business_hours as bh
 from supportdesk.roster import planning, selectors, services
 from supportdesk.roster.exceptions import ReasonRequired
@@ -240,6 +241,7 @@ def today(request: Request) -> HttpResponse:
         "prio1_cases": ticket_selectors.prio1_cases_open(),
         "intake": ticket_selectors.intake_check_current(now) if in_window else None,
         "show_intake": in_window,
+        "day_status": handover_selectors.day_status(now=timezone.now()),
     }
     if request.user.is_coordinator:
         context.update(_coordinator_boxes(day))

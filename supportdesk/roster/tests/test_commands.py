@@ -15,6 +15,7 @@ from django.urls import reverse
 from supportdesk import cli
 from supportdesk.accounts.models import User
 from supportdesk.core.management.commands.load_demo import DEMO_PASSWORD, TEAM
+from supportdesk.mailbox.models import InboundMail
 from supportdesk.notifications.models import NotificationDelivery
 from supportdesk.roster.models import Assignment, PlanVersion, PoolMember, RosterWeek
 from supportdesk.roster.tests.plans import alternating, make_week
@@ -212,6 +213,7 @@ def test_load_demo_loads_a_team_with_a_published_plan_once(db):
     assert Customer.objects.count() == 5
     assert all(c.project_manager_id for c in Customer.objects.all())
     assert Ticket.objects.filter(status="new").count() == 3
+    assert InboundMail.objects.filter(state="triage").count() == 3
     for user in User.objects.all():
         assert user.office_phone.startswith("+49 ") or user.username == "admin"
     weeks = RosterWeek.objects.order_by("week_start")

@@ -9,6 +9,8 @@ Mitteilung 148/2021), which are never assigned to anyone.
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
 from typing import Any
 
 from django.conf import settings
@@ -19,6 +21,8 @@ from django.db import transaction
 
 from supportdesk.accounts.models import Role, User
 from supportdesk.core.exceptions import DomainError
+from supportdesk.mailbox import services as mail_services
+from supportdesk.mailbox.models import Mailbox
 from supportdesk.roster import business_hours as bh
 from supportdesk.roster import selectors, services
 from supportdesk.roster.models import RosterWeek
@@ -127,6 +131,7 @@ class Command(BaseCommand):
                 + (f", {open_cells} duty(ies) still open" if open_cells else "")
             )
         self.stdout.write(f"Customers: {len(CUSTOMERS)}, each with a project manager, a project and a contact.")
+        self.stdout.write(f"Support mailbox: {_load_mails()} mails waiting for triage.")
         team_feed = services.feed_token_ensure(user=None)
         self.stdout.write(f"Team calendar: {settings.SITE_URL}/roster/feeds/{team_feed.token}.ics")
         self.stdout.write("Start everything with `supportdesk run` (or `make run`).")
@@ -231,6 +236,47 @@ def _load_customers(users: dict[str, User], actor: User) -> int:
             contact=customer.contacts.first(),
         )
     return len(customers)
+
+
+DEMO_MAILS = [
+    (
+        "Petra Lindner <lindner@stadtwerke-moosach.example>",
+        "Rechnungsexport bricht ab",
+        "Hallo Herr Brandt,\n\nder Export der Rechnungen bricht seit gestern bei 80 % ab.\n"
+        "Können Sie sich das ansehen?\n\nViele Grüße\nPetra Lindner",
+    ),
+    (
+        "Karl Roth <roth@spedition-roth.example>",
+        "Frage zur Tourenplanung",
+        "Guten Tag,\n\nwie können wir in der Tourenplanung Feiertage hinterlegen?\n\n"
+        "Mit freundlichen Grüßen\nKarl Roth",
+    ),
+    (
+        "Ines Wagner <wagner@verlag-sonnenhang.example>",
+        "Subscription export",
+        "Hi Tobias,\n\ncould you send me last month's subscription export again?\n\nThanks, Ines",
+    ),
+]
+
+
+def _load_mails() -> int:
+    """A few mails in the triage inbox, as if the support mailbox had received them.
+
+    Filed under an inactive mailbox without a server, so the IMAP listener leaves it alone.
+    Runs after the main transaction: the intake commits in a transaction of its own.
+    """
+    mailbox, _created = Mailbox.objects.get_or_create(name="Demo", defaults={"active": False})
+    items = []
+    for number, (sender, subject, body) in enumerate(DEMO_MAILS, start=1):
+        message = EmailMessage()
+        message["From"] = sender
+        message["To"] = "support@demo.example"
+        message["Subject"] = subject
+        message["Message-ID"] = make_msgid(idstring=f"demo{number}", domain="demo.example")
+        message["Date"] = formatdate(localtime=True)
+        message.set_content(body)
+        items.append((None, message.as_bytes()))
+    return len(mail_services.mails_ingest(mailbox=mailbox, items=items))
 
 
 def _load_plan(coordinator: User) -> list[RosterWeek]:

@@ -1,0 +1,182 @@
+"""The mailbox head's day, the hand-over to the afternoon support, readiness and closing (R15–R17, R20, R22)."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class PresenceState(models.TextChoices):
+    PRESENT = "present", _("Present")
+    AWAY = "away", _("Away")
+    LEAVING = "leaving", _("Leaving at")
+
+
+class DayPresence(models.Model):
+    """The mailbox head's own word on her day; without a row she counts as present unless absent in the roster."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="day_presences")
+    date = models.DateField(_("date"))
+    """Local date (Europe/Berlin)."""
+    state = models.CharField(_("presence"), max_length=10, choices=PresenceState.choices, default=PresenceState.PRESENT)
+    leaving_at = models.TimeField(_("leaving at"), null=True, blank=True)
+    """Wall-clock time; set only when ``state`` is "leaving"."""
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("day presence")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "date"], name="handover_presence_unique_per_day"),
+            models.CheckConstraint(
+                condition=models.Q(state="leaving", leaving_at__isnull=False) | ~models.Q(state="leaving"),
+                name="handover_presence_leaving_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.date}: {self.state}"
+
+
+class Handover(models.Model):
+    """The day's hand-over of triage inbox, intake watch and support line (R22); at most one per day."""
+
+    date = models.DateField(_("date"), unique=True)
+    from_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    to_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="handovers_received"
+    )
+    """The phone duty of the day; empty: after-hours mode (no window) or nobody published."""
+    performed_at = models.DateTimeField(_("performed at"))
+    """UTC."""
+    automatic = models.BooleanField(_("automatic"), default=False)
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    """When the notice was repeated (once)."""
+    coordinator_notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("hand-over")
+        ordering = ["-date"]
+
+    def __str__(self) -> str:
+        return f"{self.date}: {self.from_user} → {self.to_user or 'after hours'}"
+
+    @property
+    def after_hours(self) -> bool:
+        return self.to_user_id is None
+
+
+class ReadinessCheck(models.Model):
+    """The technical standby's check-in at the start of the window (R16, R17)."""
+
+    date = models.DateField(_("date"), unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="readiness_checks")
+    requested_at = models.DateTimeField(_("requested at"))
+    checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
+    reachable = models.BooleanField(_("reachable at the known number"), default=False)
+    computer = models.BooleanField(_("computer at hand"), default=False)
+    vpn = models.BooleanField(_("VPN connection tested"), default=False)
+    alerted_at = models.DateTimeField(null=True, blank=True)
+    """When the phone duty and coordinator were alerted (at most once)."""
+
+    class Meta:
+        verbose_name = _("readiness check")
+
+    def __str__(self) -> str:
+        return f"{self.date}: {self.user}"
+
+    @property
+    def ready(self) -> bool:
+        return self.checked_in_at is not None and self.reachable and self.computer and self.vpn
+
+
+class ClosingCheck(models.Model):
+    """The phone duty's closing checklist at the end of the window (R15)."""
+
+    date = models.DateField(_("date"), unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="closing_checks"
+    )
+    requested_at = models.DateTimeField(_("requested at"))
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    coordinator_notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("closing check")
+
+    def __str__(self) -> str:
+        return f"{self.date}: {self.user}"
+
+
+class ChecklistText(models.Model):
+    """The closing checklist as the admin words it, one per language; without a row the built-in text is used."""
+
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, unique=True)
+    text = models.TextField(_("checklist"), help_text=_("One item per line."))
+
+    class Meta:
+        verbose_name = _("closing checklist text")
+
+    def __str__(self) -> str:
+        return self.language
+
+
+class RoutingTarget(models.TextChoices):
+    MAILBOX_HEAD = "mailbox_head", _("Mailbox head")
+    PHONE_DUTY = "phone_duty", _("Phone duty")
+    COORDINATOR = "coordinator", _("Coordinator")
+    VOICEMAIL = "voicemail", _("Voicemail")
+
+
+class RoutingWebhook(models.Model):
+    """A PBX or bridge told about every change of where the support line rings (R10)."""
+
+    url = models.URLField(_("URL"))
+    secret = models.CharField(_("secret"), max_length=200)
+    """Key of the HMAC-SHA256 in ``X-Supportdesk-Signature``."""
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("routing webhook")
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class RoutingState(models.Model):
+    """Append-only: where the line rang from ``changed_at`` on; the latest row is the one last announced."""
+
+    target = models.CharField(max_length=20, choices=RoutingTarget.choices)
+    name = models.CharField(max_length=150, blank=True)
+    number = models.CharField(max_length=40, blank=True)
+    until = models.DateTimeField(null=True, blank=True)
+    changed_at = models.DateTimeField()
+    """UTC."""
+
+    class Meta:
+        get_latest_by = ["changed_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.changed_at:%Y-%m-%d %H:%M} {self.target} {self.number}"
+
+
+class RoutingDelivery(models.Model):
+    """One POST of one change to one webhook; retried every minute until sent or given up."""
+
+    webhook = models.ForeignKey(RoutingWebhook, on_delete=models.CASCADE, related_name="deliveries")
+    state = models.ForeignKey(RoutingState, on_delete=models.CASCADE, related_name="deliveries")
+    body = models.TextField()
+    """The exact JSON signed and sent, so that every retry carries the same signature."""
+    created_at = models.DateTimeField()
+    attempts = models.PositiveIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["webhook", "state"], name="handover_delivery_once_per_change"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.state} → {self.webhook}"

@@ -1,0 +1,309 @@
+"""Reads of the day's flow: who holds the line, who owns triage, the day's timeline (R10, R15–R17, R20, R22)."""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Literal
+
+from django.utils import timezone, translation
+
+from supportdesk.accounts.models import User
+from supportdesk.accounts.selectors import user_get_mailbox_head, user_list_coordinators
+from supportdesk.handover import conf
+from supportdesk.handover.models import (
+    ChecklistText,
+    ClosingCheck,
+    DayPresence,
+    Handover,
+    PresenceState,
+    ReadinessCheck,
+    RoutingState,
+    RoutingTarget,
+)
+from supportdesk.mailbox import selectors as mailbox_selectors
+from supportdesk.roster import business_hours as bh
+from supportdesk.roster.models import Duty
+from supportdesk.roster.selectors import absent_user_ids_on, holders_on, support_calendar, user_is_absent
+from supportdesk.tickets.models import Ticket
+from supportdesk.tickets.selectors import prio1_cases_open
+
+DEFAULT_CHECKLIST = {
+    "de": "Telefon zurück in die Ladeschale stellen.\nAnrufbeantworter einschalten.",
+    "en": "Put the phone back on its charger.\nSwitch the answering machine on.",
+}
+
+
+def local_day(now: datetime, cal: bh.SupportCalendar | None = None) -> date:
+    cal = cal or support_calendar()
+    return now.astimezone(cal.tz).date()
+
+
+def duty_holder(*, day: date, duty: str) -> User | None:
+    """The published holder of ``duty`` on ``day``, or None (drafts never route calls)."""
+    assignment = holders_on(day=day, published_only=True).get(duty)
+    return assignment.user if assignment is not None else None
+
+
+def handover_on(*, day: date) -> Handover | None:
+    return Handover.objects.select_related("from_user", "to_user").filter(date=day).first()
+
+
+def handover_get(*, pk: int) -> Handover | None:
+    return Handover.objects.select_related("from_user", "to_user").filter(pk=pk).first()
+
+
+def presence_on(*, user: User, day: date) -> DayPresence | None:
+    return DayPresence.objects.filter(user=user, date=day).first()
+
+
+def head_present_at(*, head: User | None, now: datetime, cal: bh.SupportCalendar | None = None) -> bool:
+    """Whether the mailbox head is at her desk at ``now`` by her own word, else by the roster's absences."""
+    if head is None:
+        return False
+    cal = cal or support_calendar()
+    local = now.astimezone(cal.tz)
+    presence = presence_on(user=head, day=local.date())
+    if presence is None:
+        return not user_is_absent(user=head, day=local.date())
+    if presence.state == PresenceState.AWAY:
+        return False
+    if presence.state == PresenceState.LEAVING and presence.leaving_at is not None:
+        return local.time() < presence.leaving_at
+    return True
+
+
+def _number(user: User) -> str:
+    return user.office_phone or user.mobile
+
+
+def _head_phase_end(cal: bh.SupportCalendar, day: date) -> datetime:
+    """The head's part of the day ends at the window start, or at the end of core hours without a window."""
+    window = bh.window_on(cal, day)
+    return window.start if window else datetime.combine(day, cal.core_hours[1], tzinfo=cal.tz)
+
+
+@dataclass(frozen=True)
+class Routing:
+    target: str
+    user: User | None
+    until: datetime | None
+
+    @property
+    def name(self) -> str:
+        return self.user.name if self.user else ""
+
+    @property
+    def number(self) -> str:
+        return _number(self.user) if self.user else ""
+
+    @property
+    def dial(self) -> str:
+        """What a PBX dials: the number, or ``voicemail``."""
+        return self.number if self.target != RoutingTarget.VOICEMAIL and self.number else "voicemail"
+
+    def payload(self) -> dict[str, str | None]:
+        return {
+            "target": self.target,
+            "name": self.name,
+            "number": self.number or None,
+            "until": self.until.isoformat() if self.until else None,
+        }
+
+
+def _fallback(*, day: date, until: datetime | None) -> Routing:
+    """Nobody at the head's desk: the day's published phone duty, else the first coordinator (documented in README)."""
+    phone = duty_holder(day=day, duty=Duty.PHONE_DUTY)
+    if phone is not None:
+        return Routing(target=RoutingTarget.PHONE_DUTY, user=phone, until=until)
+    coordinators = user_list_coordinators(absent_user_ids=absent_user_ids_on(day=day))
+    if coordinators:
+        return Routing(target=RoutingTarget.COORDINATOR, user=coordinators[0], until=until)
+    return Routing(target=RoutingTarget.VOICEMAIL, user=None, until=until)
+
+
+def routing_at(*, now: datetime, cal: bh.SupportCalendar | None = None) -> Routing:
+    """Where the support line rings at ``now`` (R10, R15, R22).
+
+    Core hours, mailbox head present and not handed over → the head; after the
+    hand-over and during the window → the phone duty; after the window, before
+    core hours, on days off and after an after-hours hand-over → voicemail.
+    """
+    cal = cal or support_calendar()
+    local = now.astimezone(cal.tz)
+    day = local.date()
+    voicemail = Routing(target=RoutingTarget.VOICEMAIL, user=None, until=bh.next_working_day_start(cal, now))
+    if not bh.is_working_day(cal, day) and bh.window_on(cal, day) is None:
+        return voicemail
+    window = bh.window_on(cal, day)
+    core_start = datetime.combine(day, cal.core_hours[0], tzinfo=cal.tz)
+    head_end = _head_phase_end(cal, day)
+    if window is not None and window.contains(local):
+        return _fallback(day=day, until=window.end)
+    if local < core_start or local >= head_end:
+        return voicemail
+    handover = handover_on(day=day)
+    if handover is not None and handover.performed_at <= now:
+        if handover.to_user is None:
+            return voicemail
+        return Routing(target=RoutingTarget.PHONE_DUTY, user=handover.to_user, until=window.end if window else None)
+    head = user_get_mailbox_head()
+    if head is not None and head_present_at(head=head, now=now, cal=cal):
+        presence = presence_on(user=head, day=day)
+        until = head_end
+        if presence is not None and presence.state == PresenceState.LEAVING and presence.leaving_at is not None:
+            until = min(until, datetime.combine(day, presence.leaving_at, tzinfo=cal.tz))
+        return Routing(target=RoutingTarget.MAILBOX_HEAD, user=head, until=until)
+    return _fallback(day=day, until=window.end if window else head_end)
+
+
+def triage_owner(now: datetime | None = None) -> User | None:
+    """Who owns the triage inbox at ``now``: the mailbox head (or ``SUPPORTDESK_TRIAGE_OWNER``) before the
+    hand-over, the day's phone duty after it and while the head is away; the head again after the window."""
+    now = now or timezone.now()
+    cal = support_calendar()
+    routing = routing_at(now=now, cal=cal)
+    if routing.target in (RoutingTarget.PHONE_DUTY, RoutingTarget.COORDINATOR):
+        return routing.user
+    return mailbox_selectors.triage_owner()
+
+
+def last_routing_state() -> RoutingState | None:
+    return RoutingState.objects.order_by("-changed_at", "-id").first()
+
+
+@dataclass(frozen=True)
+class OpenItems:
+    triage_waiting: int
+    tickets_today: int
+    prio1_open: list
+
+
+def open_items(*, now: datetime) -> OpenItems:
+    """What the hand-over notice lists: triage items waiting, tickets created today, open Prio 1 cases."""
+    cal = support_calendar()
+    day_start = datetime.combine(local_day(now, cal), time(0), tzinfo=cal.tz)
+    return OpenItems(
+        triage_waiting=mailbox_selectors.inbound_mail_triage_list().count(),
+        tickets_today=Ticket.objects.filter(created_at__gte=day_start, created_at__lte=now).count(),
+        prio1_open=prio1_cases_open(),
+    )
+
+
+def readiness_on(*, day: date) -> ReadinessCheck | None:
+    return ReadinessCheck.objects.select_related("user").filter(date=day).first()
+
+
+def closing_on(*, day: date) -> ClosingCheck | None:
+    return ClosingCheck.objects.select_related("user").filter(date=day).first()
+
+
+def closing_checklist_text(*, language: str) -> list[str]:
+    """The checklist items in ``language``: the admin's text, else the built-in one."""
+    row = ChecklistText.objects.filter(language=language).first()
+    text = row.text if row is not None else DEFAULT_CHECKLIST.get(language, DEFAULT_CHECKLIST["en"])
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+# --- the day's timeline (Today page partial and "My day") ---------------------------------------
+
+Status = Literal["done", "pending", "missed", "none"]
+
+
+@dataclass(frozen=True)
+class Step:
+    key: str
+    due: datetime | None
+    status: Status
+    at: datetime | None = None
+    who: User | None = None
+
+
+@dataclass
+class DayStatus:
+    day: date
+    now: datetime
+    window: bh.Window | None
+    routing: Routing
+    handover: Handover | None
+    readiness: ReadinessCheck | None
+    closing: ClosingCheck | None
+    steps: list[Step] = field(default_factory=list)
+
+    @property
+    def missed(self) -> list[Step]:
+        return [s for s in self.steps if s.status == "missed"]
+
+
+def day_status(now: datetime | None = None) -> DayStatus:
+    """The day's hand-over, readiness and closing with what is done, due or missed, and who holds the line."""
+    now = now or timezone.now()
+    cal = support_calendar()
+    day = local_day(now, cal)
+    window = bh.window_on(cal, day)
+    handover = handover_on(day=day)
+    readiness = readiness_on(day=day)
+    closing = closing_on(day=day)
+    status = DayStatus(
+        day=day,
+        now=now,
+        window=window,
+        routing=routing_at(now=now, cal=cal),
+        handover=handover,
+        readiness=readiness,
+        closing=closing,
+    )
+    if window is None:
+        return status
+    repeat = conf.handover_repeat_after()
+    if handover is None:
+        status.steps.append(Step("handover", window.start, "missed" if now >= window.start else "pending"))
+    else:
+        late = handover.acknowledged_at is None and now >= handover.performed_at + 2 * repeat
+        ack_status: Status = "done" if handover.acknowledged_at else ("missed" if late else "pending")
+        status.steps.append(Step("handover", window.start, "done", handover.performed_at, handover.from_user))
+        status.steps.append(Step("acknowledge", None, ack_status, handover.acknowledged_at, handover.to_user))
+    readiness_due = window.start + conf.readiness_grace()
+    if readiness is not None and readiness.ready:
+        status.steps.append(Step("readiness", readiness_due, "done", readiness.checked_in_at, readiness.user))
+    else:
+        who = readiness.user if readiness else duty_holder(day=day, duty=Duty.TECHNICAL_STANDBY)
+        st: Status = "missed" if now >= readiness_due else "pending"
+        status.steps.append(Step("readiness", readiness_due, st, readiness.checked_in_at if readiness else None, who))
+    closing_due = window.end + conf.closing_grace()
+    if closing is not None and closing.confirmed_at:
+        status.steps.append(Step("closing", window.end, "done", closing.confirmed_at, closing.user))
+    else:
+        who = closing.user if closing else duty_holder(day=day, duty=Duty.PHONE_DUTY)
+        status.steps.append(Step("closing", window.end, "missed" if now >= closing_due else "pending", None, who))
+    return status
+
+
+@dataclass(frozen=True)
+class MyDay:
+    status: DayStatus
+    is_head: bool
+    is_phone_duty: bool
+    is_standby: bool
+    presence: DayPresence | None
+    checklist: list[str]
+    open_items: OpenItems | None
+
+
+def my_day(*, user: User, now: datetime) -> MyDay:
+    status = day_status(now)
+    head = user_get_mailbox_head()
+    is_head = head is not None and head.pk == user.pk
+    is_phone = duty_holder(day=status.day, duty=Duty.PHONE_DUTY) == user or (
+        status.handover is not None and status.handover.to_user_id == user.pk
+    )
+    is_standby = duty_holder(day=status.day, duty=Duty.TECHNICAL_STANDBY) == user
+    with translation.override(user.language):
+        checklist = closing_checklist_text(language=user.language)
+    return MyDay(
+        status=status,
+        is_head=is_head,
+        is_phone_duty=is_phone,
+        is_standby=is_standby,
+        presence=presence_on(user=user, day=status.day) if is_head else None,
+        checklist=checklist,
+        open_items=open_items(now=now) if is_head or is_phone else None,
+    )

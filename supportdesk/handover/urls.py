@@ -1,0 +1,15 @@
+from django.urls import path
+
+from supportdesk.handover import views
+
+app_name = "handover"
+
+urlpatterns = [
+    path("", views.my_day, name="my_day"),
+    path("presence/", views.presence, name="presence"),
+    path("end/", views.end_day, name="end_day"),
+    path("<int:pk>/acknowledge/", views.acknowledge, name="acknowledge"),
+    path("ack/<str:token>/", views.ack_link, name="ack_link"),
+    path("readiness/", views.readiness, name="readiness"),
+    path("closing/", views.closing, name="closing"),
+]
