@@ -1,11 +1,23 @@
 from django.contrib import admin
 
-from supportdesk.escalation.models import CustomerEscalationPolicy, Escalation, EscalationEvent, EscalationPolicy
+from supportdesk.escalation.models import (
+    CustomerEscalationPolicy,
+    Escalation,
+    EscalationEvent,
+    EscalationPolicy,
+    StatusMailTemplate,
+)
 
 
 @admin.register(EscalationPolicy)
 class EscalationPolicyAdmin(admin.ModelAdmin):
-    list_display = ["renotify_seconds", "renotify_count", "escalate_to_coordinators", "escalate_to_pool"]
+    list_display = [
+        "renotify_seconds",
+        "renotify_count",
+        "escalate_to_coordinators",
+        "escalate_to_pool",
+        "nudge_after_minutes",
+    ]
 
 
 @admin.register(CustomerEscalationPolicy)
@@ -25,3 +37,9 @@ class EscalationAdmin(admin.ModelAdmin):
     list_display = ["pk", "case", "status", "step", "next_step_at", "acknowledged_by"]
     list_filter = ["status"]
     inlines = [EventInline]
+
+
+@admin.register(StatusMailTemplate)
+class StatusMailTemplateAdmin(admin.ModelAdmin):
+    list_display = ["name", "language", "subject"]
+    list_filter = ["language"]

@@ -22,6 +22,10 @@ class EscalationPolicy(models.Model):
     escalate_to_coordinators = models.BooleanField(_("then tell the coordinators"), default=True)
     escalate_to_pool = models.BooleanField(_("then tell the other available pool members"), default=True)
     ack_link_hours = models.PositiveSmallIntegerField(_("acknowledgement links are valid for (hours)"), default=12)
+    nudge_after_minutes = models.PositiveSmallIntegerField(
+        _("nudge the phone duty after minutes without a status update"), default=20
+    )
+    """R19: once per silent period on an acknowledged case; 0 switches the nudge off."""
 
     class Meta:
         verbose_name = _("escalation policy")
@@ -110,9 +114,11 @@ class EventKind(models.TextChoices):
     ACKNOWLEDGED = "acknowledged", _("Acknowledged")
     ACK_IGNORED = "ack_ignored", _("Later acknowledgement")
     PHONE_DUTY_TOLD = "phone_duty_told", _("Phone duty told")
+    PHONE_DUTY_NUDGED = "phone_duty_nudged", _("Phone duty nudged (no status update)")
     STATUS_UPDATE = "status_update", _("Status update")
     PHONE_CALL = "phone_call", _("Phone call")
     RESOLVED = "resolved", _("Resolved")
+    STATUS_MAIL = "status_mail", _("Status mail to the customer")
 
 
 class EscalationEvent(models.Model):
@@ -139,3 +145,24 @@ class EscalationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.escalation_id} {self.kind} {self.at.isoformat()}"
+
+
+class StatusMailTemplate(models.Model):
+    """A status mail the phone duty sends to the customer (R14); one row per ``name`` and language.
+
+    ``subject`` and ``body`` may use $number, $subject, $customer and $sender.
+    """
+
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    name = models.CharField(_("name"), max_length=100)
+    """Shared by the translations of one mail: the form picks ``name`` and the language separately."""
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("body"))
+
+    class Meta:
+        ordering = ["name", "language"]
+        verbose_name = _("status mail template")
+        constraints = [models.UniqueConstraint(fields=["language", "name"], name="statusmailtemplate_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.language})"

@@ -1,7 +1,7 @@
 """Reads of the escalation: who is to be told now, the timeline, access checks."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -16,6 +16,7 @@ from supportdesk.escalation.models import (
     EscalationEvent,
     EscalationPolicy,
     EscalationStatus,
+    EventKind,
     OutsideWindowMode,
 )
 from supportdesk.roster.models import Duty
@@ -114,3 +115,24 @@ def escalation_list_open() -> QuerySet[Escalation]:
         .select_related("case__ticket__customer", "acknowledged_by")
         .order_by("-started_at")
     )
+
+
+def silent_since(*, escalation: Escalation) -> datetime | None:
+    """Start of the current silent period of an acknowledged case: its last status update, else the acknowledgement."""
+    last = (
+        escalation.events.filter(kind=EventKind.STATUS_UPDATE)
+        .order_by("-at", "-id")
+        .values_list("at", flat=True)
+        .first()
+    )
+    return last or escalation.acknowledged_at
+
+
+def nudge_due(*, escalation: Escalation, now: datetime, policy: EscalationPolicy) -> bool:
+    """R19: silent for ``nudge_after_minutes`` and not yet nudged in this silent period."""
+    if escalation.status != EscalationStatus.ACKNOWLEDGED or not policy.nudge_after_minutes:
+        return False
+    since = silent_since(escalation=escalation)
+    if since is None or now - since < timedelta(minutes=policy.nudge_after_minutes):
+        return False
+    return not escalation.events.filter(kind=EventKind.PHONE_DUTY_NUDGED, at__gte=since).exists()

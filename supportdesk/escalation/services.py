@@ -384,3 +384,126 @@ def escalation_resolve(*, escalation: Escalation, actor: User, summary: str, now
         ticket_update(actor, ticket, ticket.version, now=now, status=Status.RESOLVED)
     _event(locked, EventKind.RESOLVED, now, actor=actor, text=locked.summary)
     return locked
+
+
+# --- R19: nudge the phone duty when the case goes silent -------------------------------------
+
+
+def escalation_nudge_sweep(*, now: datetime | None = None) -> int:
+    """Enqueue a nudge task for every acknowledged case silent for too long; the task re-checks."""
+    now = now or timezone.now()
+    policy = selectors.policy_get()
+    due = [
+        escalation.pk
+        for escalation in Escalation.objects.filter(status=EscalationStatus.ACKNOWLEDGED)
+        if selectors.nudge_due(escalation=escalation, now=now, policy=policy)
+    ]
+    for pk in due:
+        with transaction.atomic():
+            escalation_tasks.escalation_nudge.enqueue(escalation_id=pk)
+    return len(due)
+
+
+@transaction.atomic
+def escalation_nudge_run(*, escalation_id: int, now: datetime | None = None) -> EscalationEvent | None:
+    """Nudge the phone duty once per silent period (R19); a duplicate task finds it done and exits."""
+    now = now or timezone.now()
+    escalation = (
+        Escalation.objects.select_for_update(of=("self",))
+        .select_related("case__ticket", "acknowledged_by")
+        .filter(pk=escalation_id)
+        .first()
+    )
+    policy = selectors.policy_get()
+    if escalation is None or not selectors.nudge_due(escalation=escalation, now=now, policy=policy):
+        return None
+    since = selectors.silent_since(escalation=escalation)
+    minutes = int((now - since).total_seconds() // 60) if since else policy.nudge_after_minutes
+    phone_duty = selectors.phone_duty_at(at=now)
+    recipients = [phone_duty] if phone_duty is not None else selectors.coordinators_at(at=now)
+    event = _event(
+        escalation,
+        EventKind.PHONE_DUTY_NUDGED,
+        now,
+        recipient=phone_duty,
+        text=f"No status update for {minutes} minutes.",
+    )
+    deliveries = []
+    for user in recipients:
+        deliveries += notify(
+            recipient=user,
+            template="escalation/silence_nudge",
+            context={
+                "recipient": user,
+                "minutes": minutes,
+                "worker": escalation.acknowledged_by,
+                "ticket": escalation.case.ticket,
+                "case_url": settings.SITE_URL + escalation.get_absolute_url(),
+            },
+            channel_names=None,
+            urgent=True,
+            now=now,
+        )
+    event.deliveries.set(deliveries)
+    logger.info("escalation %s: phone duty nudged after %s silent minutes", escalation.pk, minutes)
+    return event
+
+
+# --- R14: status mails to the customer ---------------------------------------------------------
+
+
+def status_mail_recipients(*, escalation: Escalation) -> list[str]:
+    """Mail addresses of the ticket's contact and of every contact of its customer, deduplicated."""
+    from supportdesk.tickets.models import ContactEmail
+
+    ticket = escalation.case.ticket
+    rows = ContactEmail.objects.none()
+    if ticket.customer_id:
+        rows = ContactEmail.objects.filter(contact__customer_id=ticket.customer_id)
+    if ticket.contact_id:
+        rows = rows | ContactEmail.objects.filter(contact_id=ticket.contact_id)
+    return list(dict.fromkeys(a.lower() for a in rows.order_by("contact_id", "id").values_list("address", flat=True)))
+
+
+@transaction.atomic
+def escalation_status_mail_send(
+    *, escalation: Escalation, actor: User, name: str, language: str, now: datetime | None = None
+) -> EscalationEvent:
+    """Send a templated status mail to the customer's contacts (R14), threaded into the ticket."""
+    from string import Template
+
+    from supportdesk.escalation.models import StatusMailTemplate
+    from supportdesk.mailbox.models import InboundMail
+    from supportdesk.mailbox.services.outbound import mail_send
+
+    now = now or timezone.now()
+    locked = _open_escalation(escalation)
+    template = StatusMailTemplate.objects.filter(name=name, language=language).first()
+    if template is None:
+        raise InvalidEntry(f"There is no status mail {name!r} in language {language!r}.")
+    to = status_mail_recipients(escalation=locked)
+    if not to:
+        raise InvalidEntry("The customer has no contact with a mail address.")
+    ticket = locked.case.ticket
+    values = {
+        "number": ticket.number,
+        "subject": ticket.subject,
+        "customer": ticket.customer.name if ticket.customer_id else "",
+        "sender": actor.name,
+    }
+    references = list(
+        InboundMail.objects.filter(ticket=ticket)
+        .exclude(message_id="")
+        .order_by("received_at", "id")
+        .values_list("message_id", flat=True)
+    )
+    outbound = mail_send(
+        actor=actor,
+        to=to,
+        subject=Template(template.subject).safe_substitute(values),
+        body=Template(template.body).safe_substitute(values),
+        ticket=ticket,
+        references=references,
+        now=now,
+    )
+    return _event(locked, EventKind.STATUS_MAIL, now, actor=actor, text=f"{outbound.subject} → {', '.join(to)}")

@@ -22,3 +22,17 @@ def escalation_sweep() -> int:
     from supportdesk.escalation import services
 
     return services.escalation_sweep()
+
+
+@task
+def escalation_nudge_sweep() -> int:
+    from supportdesk.escalation import services
+
+    return services.escalation_nudge_sweep()
+
+
+@task
+def escalation_nudge(*, escalation_id: int) -> None:
+    from supportdesk.escalation import services
+
+    services.escalation_nudge_run(escalation_id=escalation_id)

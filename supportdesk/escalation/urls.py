@@ -11,5 +11,6 @@ urlpatterns = [
     path("<int:pk>/acknowledge/", views.escalation_acknowledge, name="acknowledge"),
     path("<int:pk>/updates/", views.escalation_status_update, name="status_update"),
     path("<int:pk>/calls/", views.escalation_phone_call, name="phone_call"),
+    path("<int:pk>/status-mail/", views.escalation_status_mail, name="status_mail"),
     path("<int:pk>/resolve/", views.escalation_resolve, name="resolve"),
 ]

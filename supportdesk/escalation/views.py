@@ -31,7 +31,14 @@ def _escalation_or_404(request: Request, pk: int) -> Escalation:
 
 
 def _context(escalation: Escalation) -> dict[str, object]:
+    from django.conf import settings
+
+    from supportdesk.escalation.models import StatusMailTemplate
+
     return {
+        "status_mail_names": sorted(set(StatusMailTemplate.objects.values_list("name", flat=True))),
+        "languages": settings.LANGUAGES,
+        "status_mail_to": services.status_mail_recipients(escalation=escalation),
         "escalation": escalation,
         "ticket": escalation.case.ticket,
         "events": list(selectors.escalation_timeline(escalation=escalation)),
@@ -115,3 +122,22 @@ def escalation_ack_link(request: Request, token: str) -> HttpResponse:
         "escalation/ack_link.html",
         {"escalation": escalation, "ticket": escalation.case.ticket, "person": user, "result": result},
     )
+
+
+@login_required
+@require_POST
+def escalation_status_mail(request: Request, pk: int) -> HttpResponse:
+    """R14: the phone duty sends a templated status mail to the customer's contacts."""
+    escalation = _escalation_or_404(request, pk)
+    try:
+        services.escalation_status_mail_send(
+            escalation=escalation,
+            actor=request.user,
+            name=request.POST.get("name", ""),
+            language=request.POST.get("language", ""),
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "The status mail was sent to the customer.")
+    return redirect(escalation)

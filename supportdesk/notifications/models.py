@@ -76,3 +76,21 @@ class UserChannel(models.Model):
     def delivery_address(self) -> str:
         """What a delivery row stores: never the URL itself (Apprise URLs carry tokens)."""
         return f"user-channel:{self.pk}"
+
+
+class QuietHours(models.Model):
+    """A person's daily quiet time, in their own time zone: notices that are not urgent wait until it ends.
+
+    ``start`` after ``end`` spans midnight (20:00–07:00); equal times mean no quiet hours.
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quiet_hours")
+    start = models.TimeField(_("quiet from"))
+    end = models.TimeField(_("quiet until"))
+
+    class Meta:
+        verbose_name = _("quiet hours")
+        verbose_name_plural = _("quiet hours")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.start:%H:%M}–{self.end:%H:%M}"

@@ -2,7 +2,8 @@
 
 from django.db.models import QuerySet
 
-from supportdesk.notifications.models import DeliveryStatus, NotificationDelivery
+from supportdesk.accounts.models import User
+from supportdesk.notifications.models import DeliveryStatus, NotificationDelivery, UserChannel
 
 PAGE_SIZE = 100
 
@@ -21,3 +22,16 @@ def delivery_list(*, status: str = "", page: int = 1) -> list[NotificationDelive
 def delivery_problem_count() -> int:
     """Deliveries that failed for good or are still being retried."""
     return NotificationDelivery.objects.filter(status__in=[DeliveryStatus.FAILED, DeliveryStatus.RETRYING]).count()
+
+
+def user_channel_list(*, user: User) -> list[UserChannel]:
+    return list(UserChannel.objects.filter(user=user).order_by("position", "id"))
+
+
+def user_channel_get_for_user(*, user: User, channel_id: int) -> UserChannel | None:
+    """Only the owner reaches a channel."""
+    return UserChannel.objects.select_related("user").filter(pk=channel_id, user=user).first()
+
+
+def user_test_delivery_get(*, user: User, delivery_id: int) -> NotificationDelivery | None:
+    return NotificationDelivery.objects.filter(pk=delivery_id, recipient=user, event="test_notice").first()

@@ -2,8 +2,9 @@
 
 import logging
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.db import transaction
@@ -15,7 +16,8 @@ from django.utils.module_loading import import_string
 from supportdesk.accounts.models import User
 from supportdesk.notifications import tasks as notification_tasks
 from supportdesk.notifications.channels import Channel
-from supportdesk.notifications.models import ChannelKind, DeliveryStatus, NotificationDelivery, UserChannel
+from supportdesk.notifications.models import ChannelKind, DeliveryStatus, NotificationDelivery, QuietHours, UserChannel
+from supportdesk.notifications.quiet_hours import quiet_until
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +61,28 @@ def recipient_channels(*, recipient: User) -> list[tuple[str, str]]:
     return [(row.kind, recipient.email if row.kind == ChannelKind.EMAIL else row.delivery_address) for row in rows]
 
 
+def quiet_hours_end(*, recipient: User, now: datetime) -> datetime | None:
+    """When ``recipient``'s quiet hours end, if ``now`` is inside them."""
+    row = QuietHours.objects.filter(user=recipient).first()
+    if row is None:
+        return None
+    try:
+        tz = ZoneInfo(recipient.time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        tz = ZoneInfo(settings.TIME_ZONE)
+    return quiet_until(now=now, start=row.start, end=row.end, tz=tz)
+
+
+@transaction.atomic
+def quiet_hours_set(*, user: User, start: time | None, end: time | None) -> QuietHours | None:
+    """Set (or, with either time missing or both equal, clear) ``user``'s quiet hours."""
+    if start is None or end is None or start == end:
+        QuietHours.objects.filter(user=user).delete()
+        return None
+    row, _created = QuietHours.objects.update_or_create(user=user, defaults={"start": start, "end": end})
+    return row
+
+
 @transaction.atomic
 def notify(
     *,
@@ -67,11 +91,13 @@ def notify(
     context: Mapping[str, Any],
     channel_names: Iterable[str] | None = ("email",),
     urgent: bool = False,
+    now: datetime | None = None,
 ) -> list[NotificationDelivery]:
     """Render ``template`` for ``recipient`` and queue its delivery on each channel.
 
     ``channel_names=None`` means all of the recipient's own channels, in their order.
-    ``urgent`` (Prio 1) is meant to bypass quiet hours; there are no quiet hours yet.
+    A notice that is not ``urgent`` waits until the recipient's quiet hours end (its task
+    runs then); ``urgent`` ones (Prio 1) go out at once.
     The delivery rows and their tasks are written in the caller's transaction:
     if the caller rolls back, nothing is sent.
     """
@@ -81,6 +107,7 @@ def notify(
         targets = recipient_channels(recipient=recipient)
     else:
         targets = [(name, "") for name in channel_names]
+    hold_until = None if urgent else quiet_hours_end(recipient=recipient, now=now or timezone.now())
     deliveries = []
     for name, address in targets:
         channel = available[name]
@@ -88,8 +115,12 @@ def notify(
             recipient=recipient, event=template, channel=name, subject=subject, body_text=text, body_html=html
         )
         delivery.address = address or channel.address_for(delivery)
+        delivery.next_attempt_at = hold_until
         delivery.save()
-        notification_tasks.deliver_notification.enqueue(delivery_id=delivery.pk)
+        task = notification_tasks.deliver_notification
+        if hold_until is not None:
+            task = task.using(run_after=hold_until)
+        task.enqueue(delivery_id=delivery.pk)
         deliveries.append(delivery)
     return deliveries
 
@@ -208,3 +239,33 @@ def user_channel_test(*, channel: UserChannel) -> NotificationDelivery:
         )
         notification_tasks.deliver_notification.enqueue(delivery_id=delivery.pk)
     return delivery
+
+
+def webhook_secret_new() -> str:
+    """A fresh signing key for a webhook channel (shown to its owner once)."""
+    import secrets
+
+    return secrets.token_urlsafe(24)
+
+
+@transaction.atomic
+def user_channel_move(*, channel: UserChannel, direction: str) -> UserChannel:
+    """Swap ``channel`` with its neighbour above (``up``) or below (``down``) in its owner's list."""
+    rows = list(UserChannel.objects.select_for_update().filter(user_id=channel.user_id).order_by("position", "id"))
+    index = next(i for i, row in enumerate(rows) if row.pk == channel.pk)
+    other = index - 1 if direction == "up" else index + 1
+    if direction not in ("up", "down") or not 0 <= other < len(rows):
+        return rows[index]
+    rows[index], rows[other] = rows[other], rows[index]
+    # Renumber the whole list: older rows may share a position.
+    for position, row in enumerate(rows):
+        if row.position != position:
+            row.position = position
+            row.save(update_fields=["position"])
+    return rows[other]
+
+
+@transaction.atomic
+def user_channel_delete(*, channel: UserChannel) -> None:
+    """Remove a channel; its pending deliveries fail permanently when they find it gone."""
+    channel.delete()
