@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from supportdesk.accounts.models import User
+from supportdesk.core.api import ErrorSerializer
 from supportdesk.core.exceptions import PermissionDenied
 from supportdesk.mailbox import selectors, services
 from supportdesk.mailbox.exceptions import MailCannotBeSent
@@ -19,13 +20,6 @@ from supportdesk.tickets.exceptions import InvalidTicket
 from supportdesk.tickets.models import Priority
 
 LIST_LIMIT = 500
-
-
-class ErrorSerializer(serializers.Serializer):
-    class Meta:
-        ref_name = "MailboxError"
-
-    detail = serializers.CharField()
 
 
 ERRORS = {

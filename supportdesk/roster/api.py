@@ -20,6 +20,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from supportdesk.accounts.models import User
+from supportdesk.core.api import ErrorSerializer
 from supportdesk.core.exceptions import NotFound
 from supportdesk.roster import reports, selectors, services
 from supportdesk.roster.models import Duty, SwapKind, SwapRequest, SwapStatus
@@ -55,13 +56,6 @@ _UNENCODED_OFFSET = re.compile(r"^(.*\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}(?:
 def _restore_plus(raw: str) -> str:
     """Undo the query-string decoding of an unencoded ``+01:00`` offset into `` 01:00``."""
     return _UNENCODED_OFFSET.sub(r"\1+\2", raw.strip())
-
-
-class ErrorSerializer(serializers.Serializer):
-    class Meta:
-        ref_name = "Error"
-
-    detail = serializers.CharField()
 
 
 ERROR_RESPONSES = {

@@ -19,6 +19,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from supportdesk.accounts.models import User
+from supportdesk.core.api import ErrorSerializer
 from supportdesk.tickets import selectors, services
 from supportdesk.tickets.exceptions import InvalidTicket
 from supportdesk.tickets.models import SUBJECT_MAX_LENGTH, Article, ArticleKind, Channel, Priority, Status, Ticket
@@ -58,13 +59,6 @@ class TicketStatusField(serializers.ChoiceField):
 class ArticleKindField(serializers.ChoiceField):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(choices=ArticleKind.choices, **kwargs)
-
-
-class ErrorSerializer(serializers.Serializer):
-    class Meta:
-        ref_name = "TicketError"
-
-    detail = serializers.CharField()
 
 
 ERRORS = {
