@@ -1,10 +1,12 @@
 from django.contrib import admin
 
 from supportdesk.escalation.models import (
+    CustomerContract,
     CustomerEscalationPolicy,
     Escalation,
     EscalationEvent,
     EscalationPolicy,
+    Prio1Rule,
     StatusMailTemplate,
 )
 
@@ -43,3 +45,16 @@ class EscalationAdmin(admin.ModelAdmin):
 class StatusMailTemplateAdmin(admin.ModelAdmin):
     list_display = ["name", "language", "subject"]
     list_filter = ["language"]
+
+
+@admin.register(CustomerContract)
+class CustomerContractAdmin(admin.ModelAdmin):
+    list_display = ["customer", "support_24x7"]
+    list_filter = ["support_24x7"]
+    autocomplete_fields = ["customer"]
+
+
+@admin.register(Prio1Rule)
+class Prio1RuleAdmin(admin.ModelAdmin):
+    list_display = ["name", "active", "only_24x7", "match_subject", "match_body"]
+    filter_horizontal = ["customers"]

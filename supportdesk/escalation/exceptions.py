@@ -15,3 +15,7 @@ class InvalidAckLink(PermissionDenied):
 
 class InvalidEntry(DomainError):
     pass
+
+
+class InvalidRule(DomainError):
+    """A Prio 1 rule that cannot be saved; the message says why."""

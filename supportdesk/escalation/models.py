@@ -119,6 +119,7 @@ class EventKind(models.TextChoices):
     PHONE_CALL = "phone_call", _("Phone call")
     RESOLVED = "resolved", _("Resolved")
     STATUS_MAIL = "status_mail", _("Status mail to the customer")
+    AUTO_ANSWER = "auto_answer", _("Automatic answer to the customer")
 
 
 class EscalationEvent(models.Model):
@@ -166,3 +167,45 @@ class StatusMailTemplate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.language})"
+
+
+class CustomerContract(models.Model):
+    """What a customer's contract promises; a customer without a row has no 24/7 support."""
+
+    customer = models.OneToOneField("tickets.Customer", on_delete=models.CASCADE, related_name="contract")
+    support_24x7 = models.BooleanField(_("24/7 support"), default=False)
+
+    class Meta:
+        verbose_name = _("customer contract")
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {'24/7' if self.support_24x7 else 'business hours'}"
+
+
+class Prio1Rule(models.Model):
+    """Makes an incoming mail a Prio 1 when one of its phrases occurs (see ``escalation.rules``)."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    active = models.BooleanField(_("active"), default=True)
+    customers = models.ManyToManyField(
+        "tickets.Customer", blank=True, related_name="prio1_rules", verbose_name=_("customers")
+    )
+    """Empty: the rule applies to every customer (a mail without a known customer included)."""
+    only_24x7 = models.BooleanField(_("only customers with 24/7 support"), default=False)
+    phrases = models.TextField(_("phrases"))
+    """One per line, case-insensitive, whole words; ``*`` stands for any letters within a word."""
+    match_subject = models.BooleanField(_("look in the subject"), default=True)
+    match_body = models.BooleanField(_("look in the body"), default=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("Prio 1 rule")
+        constraints = [
+            models.CheckConstraint(condition=Q(match_subject=True) | Q(match_body=True), name="prio1rule_some_field")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("escalation:rule_edit", args=[self.pk])

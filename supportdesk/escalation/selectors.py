@@ -6,11 +6,14 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from supportdesk.accounts.models import User
 from supportdesk.accounts.selectors import user_list_coordinators
+from supportdesk.escalation import rules
 from supportdesk.escalation.exceptions import EscalationNotFound
 from supportdesk.escalation.models import (
+    CustomerContract,
     CustomerEscalationPolicy,
     Escalation,
     EscalationEvent,
@@ -18,9 +21,11 @@ from supportdesk.escalation.models import (
     EscalationStatus,
     EventKind,
     OutsideWindowMode,
+    Prio1Rule,
 )
 from supportdesk.roster.models import Duty
 from supportdesk.roster.selectors import absent_user_ids_on, eligible_users, oncall_at
+from supportdesk.tickets.models import Customer
 
 
 def policy_get() -> EscalationPolicy:
@@ -136,3 +141,83 @@ def nudge_due(*, escalation: Escalation, now: datetime, policy: EscalationPolicy
     if since is None or now - since < timedelta(minutes=policy.nudge_after_minutes):
         return False
     return not escalation.events.filter(kind=EventKind.PHONE_DUTY_NUDGED, at__gte=since).exists()
+
+
+# --- Prio 1 keyword rules ------------------------------------------------------------------
+
+
+def customer_has_24x7(*, customer_id: int | None) -> bool:
+    if customer_id is None:
+        return False
+    return CustomerContract.objects.filter(customer_id=customer_id, support_24x7=True).exists()
+
+
+def prio1_rule_list() -> QuerySet[Prio1Rule]:
+    return Prio1Rule.objects.prefetch_related("customers").order_by("name", "id")
+
+
+def prio1_rule_for_mail(*, customer: Customer | None, subject: str, body: str) -> Prio1Rule | None:
+    """The first active rule (by name) that makes this incoming mail a Prio 1, else None.
+
+    Called by the mailbox intake; ``customer`` is the sender's customer when known.
+    """
+    customer_id = customer.pk if customer is not None else None
+    has_24x7 = customer_has_24x7(customer_id=customer_id)
+    for rule in prio1_rule_list().filter(active=True):
+        if rules.rule_matches(rule, customer_id=customer_id, has_24x7=has_24x7, subject=subject, body=body):
+            return rule
+    return None
+
+
+def prio1_rule_get(*, rule_id: int) -> Prio1Rule:
+    found = prio1_rule_list().filter(pk=rule_id).first()
+    if found is None:
+        raise EscalationNotFound(f"No Prio 1 rule {rule_id}.")
+    return found
+
+
+def prio1_rules_evaluate(
+    *, draft: rules.RuleSpec | None, customer_id: int | None, subject: str, body: str, exclude_id: int | None = None
+) -> tuple[rules.Evaluation | None, list[rules.Evaluation]]:
+    """The test box: how the unsaved ``draft`` and every saved rule (but ``exclude_id``) treat a sample mail."""
+    has_24x7 = customer_has_24x7(customer_id=customer_id)
+
+    def run(spec: rules.RuleSpec) -> rules.Evaluation:
+        return rules.evaluate(spec, customer_id=customer_id, has_24x7=has_24x7, subject=subject, body=body)
+
+    saved = [
+        run(rules.spec_of(rule, customer_ids=(c.pk for c in rule.customers.all())))
+        for rule in prio1_rule_list()
+        if rule.pk != exclude_id
+    ]
+    return (run(draft) if draft is not None else None), saved
+
+
+# --- browser notifications -----------------------------------------------------------------
+
+POLL_KINDS = (EventKind.STARTED, EventKind.ACKNOWLEDGED)
+POLL_LIMIT = 50
+POLL_MAX_AGE = timedelta(minutes=15)
+"""A browser back after a night away is not flooded with yesterday's cases."""
+
+
+def poll_cursor() -> int:
+    """The newest event id: a page that starts polling is told only of what happens from now on."""
+    return EscalationEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+
+def escalation_events_since(*, user: User, since: int, now: datetime | None = None) -> list[EscalationEvent]:
+    """New Prio 1 cases and acknowledgements after event ``since`` that ``user`` should hear of.
+
+    Every active signed-in user works Prio 1 cases; one's own acknowledgements are left out.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return []
+    return list(
+        EscalationEvent.objects.filter(
+            id__gt=since, kind__in=POLL_KINDS, at__gte=(now or timezone.now()) - POLL_MAX_AGE
+        )
+        .exclude(kind=EventKind.ACKNOWLEDGED, actor=user)
+        .select_related("escalation__case__ticket__customer", "actor")
+        .order_by("id")[:POLL_LIMIT]
+    )

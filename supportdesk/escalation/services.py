@@ -9,6 +9,7 @@ notice twice (the token makes a repeated step a no-op).
 """
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,22 +18,24 @@ from django.core import signing
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from supportdesk.accounts.models import User
-from supportdesk.escalation import selectors
+from supportdesk.escalation import rules, selectors
 from supportdesk.escalation import tasks as escalation_tasks
-from supportdesk.escalation.exceptions import EscalationClosed, InvalidAckLink, InvalidEntry
+from supportdesk.escalation.exceptions import EscalationClosed, InvalidAckLink, InvalidEntry, InvalidRule
 from supportdesk.escalation.models import (
     Escalation,
     EscalationEvent,
     EscalationPolicy,
     EscalationStatus,
     EventKind,
+    Prio1Rule,
     new_token,
 )
 from supportdesk.notifications.models import DeliveryStatus, NotificationDelivery
 from supportdesk.notifications.services import notify, recipient_channels
-from supportdesk.tickets.models import OPEN_STATUSES, Prio1Case, Prio1Status, Status, Ticket
+from supportdesk.tickets.models import OPEN_STATUSES, Customer, Prio1Case, Prio1Status, Status, Ticket
 
 logger = logging.getLogger(__name__)
 
@@ -188,6 +191,8 @@ def escalation_step_run(*, escalation_id: int, step_token: str, now: datetime | 
             )
             _event(escalation, EventKind.NO_RECIPIENT, now, step=step, text=text)
             chain_goes_on = chain_goes_on and found.reason != "nobody"
+            if found.reason == "nobody":
+                escalation_tasks.escalation_auto_answer.enqueue(escalation_id=escalation.pk)
         for user in found.users:
             _notice(escalation=escalation, user=user, kind=kind, step=step, reason=found.reason, now=now)
     else:
@@ -488,7 +493,7 @@ def escalation_status_mail_send(
     values = {
         "number": ticket.number,
         "subject": ticket.subject,
-        "customer": ticket.customer.name if ticket.customer_id else "",
+        "customer": ticket.customer.name if ticket.customer is not None else "",
         "sender": actor.name,
     }
     references = list(
@@ -507,3 +512,142 @@ def escalation_status_mail_send(
         now=now,
     )
     return _event(locked, EventKind.STATUS_MAIL, now, actor=actor, text=f"{outbound.subject} → {', '.join(to)}")
+
+
+# --- Prio 1 keyword rules ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def prio1_rule_save(
+    *,
+    actor: User,
+    rule: Prio1Rule | None = None,
+    name: str,
+    active: bool,
+    customers: Iterable[Customer],
+    only_24x7: bool,
+    phrases: str,
+    match_subject: bool,
+    match_body: bool,
+) -> Prio1Rule:
+    """Create (``rule`` None) or change a keyword rule; a coordinator's job. Invalid phrases are refused."""
+    if not actor.is_coordinator:
+        raise InvalidRule("Only a coordinator may change the Prio 1 rules.")
+    name = " ".join(name.split())
+    if not name:
+        raise InvalidRule("The rule needs a name.")
+    try:
+        parsed = rules.phrases_parse(phrases)
+    except rules.InvalidPhrases as exc:
+        raise InvalidRule(str(exc)) from exc
+    if not (match_subject or match_body):
+        raise InvalidRule("Look in the subject, the body or both.")
+    same_name = Prio1Rule.objects.filter(name__iexact=name)
+    if rule is not None:
+        same_name = same_name.exclude(pk=rule.pk)
+    if same_name.exists():
+        raise InvalidRule(f"There is already a rule named {name!r}.")
+    fields = {
+        "name": name,
+        "active": active,
+        "only_24x7": only_24x7,
+        "phrases": "\n".join(parsed),
+        "match_subject": match_subject,
+        "match_body": match_body,
+    }
+    if rule is None:
+        rule = Prio1Rule.objects.create(**fields)
+    else:
+        for key, value in fields.items():
+            setattr(rule, key, value)
+        rule.save(update_fields=list(fields))
+    rule.customers.set(customers)
+    logger.info("Prio 1 rule %s saved by %s", rule.pk, actor.pk)
+    return rule
+
+
+# --- outside the windows, policy "nobody": the automatic answer --------------------------------
+
+AUTO_ANSWER_SUBJECT = gettext_noop("Your Prio 1 report: {subject}")
+AUTO_ANSWER_BODY = gettext_noop("""Hello,
+
+we received your report "{subject}" ({number}) outside our support hours.
+Nobody is on call for it right now: support resumes on {resumes}, and we will work on it first.
+
+This is an automatic answer.
+""")
+
+
+def auto_answer_address(*, ticket: Ticket) -> str | None:
+    """The first mail address of the ticket's contact."""
+    if ticket.contact is None:
+        return None
+    return ticket.contact.emails.order_by("id").values_list("address", flat=True).first()
+
+
+@transaction.atomic
+def escalation_auto_answer_send(*, escalation_id: int, now: datetime | None = None) -> EscalationEvent | None:
+    """Tell the customer when support resumes (policy "nobody"), once per case; recorded on the timeline."""
+    from django.utils import translation
+    from django.utils.formats import date_format
+    from django.utils.translation import gettext
+
+    from supportdesk.mailbox.exceptions import AutoAnswerRefused, MailCannotBeSent
+    from supportdesk.mailbox.models import InboundMail
+    from supportdesk.mailbox.services import mail_send
+    from supportdesk.roster import business_hours
+    from supportdesk.roster.selectors import support_calendar
+
+    now = now or timezone.now()
+    escalation = (
+        Escalation.objects.select_for_update(of=("self",))
+        .select_related("case__ticket__contact")
+        .filter(pk=escalation_id)
+        .first()
+    )
+    if escalation is None or escalation.status != EscalationStatus.ACTIVE:
+        return None
+    if escalation.events.filter(kind=EventKind.AUTO_ANSWER).exists():
+        return None
+    ticket = escalation.case.ticket
+    address = auto_answer_address(ticket=ticket)
+    if address is None:
+        return _event(
+            escalation, EventKind.AUTO_ANSWER, now, text="Not sent: the ticket's contact has no mail address."
+        )
+    cal = support_calendar()
+    resumes = business_hours.next_working_day_start(cal, now)
+    mails = InboundMail.objects.filter(ticket=ticket).order_by("received_at", "id")
+    references = list(mails.exclude(message_id="").values_list("message_id", flat=True))
+    with translation.override(settings.LANGUAGE_CODE):
+        values = {
+            "subject": ticket.subject,
+            "number": ticket.number,
+            "resumes": date_format(resumes.astimezone(cal.tz), "DATETIME_FORMAT"),
+        }
+        subject = gettext(AUTO_ANSWER_SUBJECT).format(**values)
+        body = gettext(AUTO_ANSWER_BODY).format(**values)
+    try:
+        # A savepoint: a refused mail must not roll the timeline entry back with it.
+        with transaction.atomic():
+            outbound = mail_send(
+                actor=None,
+                to=[address],
+                subject=subject,
+                body=body,
+                ticket=ticket,
+                inbound=mails.last(),
+                references=references,
+                automatic=True,
+                now=now,
+            )
+    except (AutoAnswerRefused, MailCannotBeSent) as exc:
+        logger.warning("escalation %s: automatic answer not sent: %s", escalation.pk, exc.message)
+        return _event(escalation, EventKind.AUTO_ANSWER, now, text=f"Not sent: {exc.message}")
+    logger.info("escalation %s: automatic answer to %s", escalation.pk, address)
+    return _event(
+        escalation,
+        EventKind.AUTO_ANSWER,
+        now,
+        text=f"{outbound.subject} → {address} (support resumes {resumes.isoformat()})",
+    )

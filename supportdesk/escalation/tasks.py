@@ -36,3 +36,10 @@ def escalation_nudge(*, escalation_id: int) -> None:
     from supportdesk.escalation import services
 
     services.escalation_nudge_run(escalation_id=escalation_id)
+
+
+@task
+def escalation_auto_answer(*, escalation_id: int) -> None:
+    from supportdesk.escalation import services
+
+    services.escalation_auto_answer_send(escalation_id=escalation_id)

@@ -6,6 +6,10 @@ app_name = "escalation"
 
 urlpatterns = [
     path("", views.escalation_list, name="list"),
+    path("poll/", views.escalation_poll, name="poll"),
+    path("rules/", views.prio1_rule_list, name="rules"),
+    path("rules/test/", views.prio1_rule_test, name="rule_test"),
+    path("rules/<int:pk>/", views.prio1_rule_edit, name="rule_edit"),
     path("ack/<str:token>/", views.escalation_ack_link, name="ack_link"),
     path("<int:pk>/", views.escalation_detail, name="detail"),
     path("<int:pk>/acknowledge/", views.escalation_acknowledge, name="acknowledge"),

@@ -1,11 +1,13 @@
 """HTML pages of a Prio 1 case: the live case page, acknowledgement (button and signed link)."""
 
 import logging
+from collections.abc import Mapping
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.middleware import HtmxDetails
 
@@ -13,7 +15,8 @@ from supportdesk.accounts.models import User
 from supportdesk.core.exceptions import DomainError
 from supportdesk.escalation import selectors, services
 from supportdesk.escalation.exceptions import EscalationNotFound, InvalidAckLink
-from supportdesk.escalation.models import Escalation
+from supportdesk.escalation.forms import Prio1RuleForm, RuleTestForm
+from supportdesk.escalation.models import Escalation, EscalationEvent, EventKind, Prio1Rule
 
 logger = logging.getLogger(__name__)
 
@@ -141,3 +144,150 @@ def escalation_status_mail(request: Request, pk: int) -> HttpResponse:
     else:
         messages.success(request, "The status mail was sent to the customer.")
     return redirect(escalation)
+
+
+# --- the coordinator's Prio 1 keyword rules -------------------------------------------------------
+
+
+def _coordinator_only(request: Request) -> None:
+    if not request.user.is_coordinator:
+        raise Http404
+
+
+def _rules_page(
+    request: Request,
+    *,
+    rule: Prio1Rule | None,
+    form: Prio1RuleForm,
+    test_form: RuleTestForm | None = None,
+    test: Mapping[str, object] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    context = {
+        "rules": list(selectors.prio1_rule_list()),
+        "rule": rule,
+        "form": form,
+        "test_form": test_form or RuleTestForm(),
+        "test": test,
+    }
+    return render(request, "escalation/rule_list.html", context, status=status)
+
+
+def _rule_save(request: Request, rule: Prio1Rule | None) -> HttpResponse:
+    form = Prio1RuleForm(request.POST, instance=rule)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            saved = services.prio1_rule_save(
+                actor=request.user,
+                rule=rule,
+                name=data["name"],
+                active=data["active"],
+                customers=data["customers"],
+                only_24x7=data["only_24x7"],
+                phrases=data["phrases"],
+                match_subject=data["match_subject"],
+                match_body=data["match_body"],
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"The rule {saved.name!r} was saved.")
+            return redirect("escalation:rules")
+    return _rules_page(request, rule=rule, form=form, test_form=RuleTestForm(request.POST), status=400)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def prio1_rule_list(request: Request) -> HttpResponse:
+    _coordinator_only(request)
+    if request.method == "POST":
+        return _rule_save(request, None)
+    return _rules_page(request, rule=None, form=Prio1RuleForm())
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def prio1_rule_edit(request: Request, pk: int) -> HttpResponse:
+    _coordinator_only(request)
+    try:
+        rule = selectors.prio1_rule_get(rule_id=pk)
+    except EscalationNotFound as exc:
+        raise Http404(exc.message) from exc
+    if request.method == "POST":
+        return _rule_save(request, rule)
+    return _rules_page(request, rule=rule, form=Prio1RuleForm(instance=rule))
+
+
+@login_required
+@require_POST
+def prio1_rule_test(request: Request) -> HttpResponse:
+    """The test box: how the rule as typed (unsaved) and the saved rules treat a sample mail. Saves nothing."""
+    _coordinator_only(request)
+    rule_id = request.POST.get("rule_id", "")
+    rule = Prio1Rule.objects.filter(pk=int(rule_id)).first() if rule_id.isdigit() else None
+    form = Prio1RuleForm(request.POST, instance=rule)
+    test_form = RuleTestForm(request.POST)
+    test_form.is_valid()
+    sample = test_form.cleaned_data
+    customer = sample.get("sample_customer")
+    draft, problem = form.draft()
+    draft_result, saved_results = selectors.prio1_rules_evaluate(
+        draft=draft,
+        customer_id=customer.pk if customer else None,
+        subject=sample.get("sample_subject", ""),
+        body=sample.get("sample_body", ""),
+        exclude_id=rule.pk if rule else None,
+    )
+    test: dict[str, object] = {"draft": draft_result, "problem": problem, "saved": saved_results}
+    if request.htmx:
+        return render(request, "escalation/rule_list.html#rule-test", {"test": test})
+    return _rules_page(request, rule=rule, form=form, test_form=test_form, test=test)
+
+
+# --- browser notifications ------------------------------------------------------------------------
+
+
+def _poll_item(event: EscalationEvent) -> dict[str, object]:
+    ticket = event.escalation.case.ticket
+    if event.kind == EventKind.STARTED:
+        title = gettext("Prio 1: %(number)s") % {"number": ticket.number}
+    else:
+        title = gettext("Prio 1 %(number)s acknowledged by %(name)s") % {
+            "number": ticket.number,
+            "name": event.actor.name if event.actor else "?",
+        }
+    customer = ticket.customer.name if ticket.customer is not None else ""
+    return {
+        "id": event.pk,
+        "kind": event.kind,
+        "at": event.at.isoformat(),
+        "escalation": event.escalation_id,
+        "ticket": ticket.number,
+        "subject": ticket.subject,
+        "customer": customer,
+        "actor": event.actor.name if event.actor else None,
+        "title": title,
+        "body": f"{customer}: {ticket.subject}" if customer else ticket.subject,
+        "url": event.escalation.get_absolute_url(),
+    }
+
+
+@require_GET
+def escalation_poll(request: Request) -> JsonResponse:
+    """``GET ?since=<event id>``: new Prio 1 cases and acknowledgements, for prio1-notify.js.
+
+    Without ``since`` only the cursor comes back, so a freshly opened page does not replay old cases.
+    """
+    if not request.user.is_authenticated:
+        return JsonResponse({"detail": "Sign in first."}, status=401)
+    since = request.GET.get("since", "")
+    if not since:
+        return JsonResponse({"cursor": selectors.poll_cursor(), "events": []})
+    if not since.isdigit():
+        return JsonResponse({"detail": "since must be an event id (a whole number)."}, status=400)
+    events = selectors.escalation_events_since(user=request.user, since=int(since))
+    cursor = events[-1].pk if events else max(int(since), 0)
+    response = JsonResponse({"cursor": cursor, "events": [_poll_item(e) for e in events]})
+    response["Cache-Control"] = "no-store"
+    return response

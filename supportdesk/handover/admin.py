@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from supportdesk.handover.models import (
+    AfterHoursReply,
     ChecklistText,
     ClosingCheck,
     DayPresence,
@@ -50,3 +51,11 @@ class RoutingStateAdmin(admin.ModelAdmin):
 @admin.register(RoutingDelivery)
 class RoutingDeliveryAdmin(admin.ModelAdmin):
     list_display = ["state", "webhook", "attempts", "sent_at", "last_error"]
+
+
+@admin.register(AfterHoursReply)
+class AfterHoursReplyAdmin(admin.ModelAdmin):
+    list_display = ["date", "sender", "language", "sent_at", "message_id"]
+    list_filter = ["date", "language"]
+    search_fields = ["sender"]
+    readonly_fields = ["sender", "date", "sent_at", "message_id", "language"]

@@ -180,3 +180,26 @@ class RoutingDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.state} → {self.webhook}"
+
+
+class AfterHoursReply(models.Model):
+    """One automatic "we are back on …" answer per sender and local day, outside window and core hours (R15)."""
+
+    sender = models.CharField(_("sender"), max_length=320)
+    """Lower case."""
+    date = models.DateField(_("date"))
+    """Local date (Europe/Berlin) the answer went out."""
+    sent_at = models.DateTimeField(_("sent at"))
+    """UTC."""
+    message_id = models.CharField(max_length=300, blank=True)
+    """Of our answer (an ``OutboundMail``), without angle brackets."""
+    language = models.CharField(max_length=8, blank=True)
+
+    class Meta:
+        verbose_name = _("after-hours reply")
+        constraints = [
+            models.UniqueConstraint(fields=["sender", "date"], name="handover_after_hours_reply_once_per_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date}: {self.sender}"

@@ -19,6 +19,7 @@ from supportdesk.accounts.models import User
 from supportdesk.accounts.selectors import user_get_mailbox_head, user_list_coordinators
 from supportdesk.handover import conf, selectors
 from supportdesk.handover import tasks as handover_tasks
+from supportdesk.handover.afterhours import after_hours_acknowledge as after_hours_acknowledge  # R15, for the intake
 from supportdesk.handover.exceptions import AlreadyHandedOver, DomainError, NotAllowed, NothingToDo
 from supportdesk.handover.models import (
     ClosingCheck,

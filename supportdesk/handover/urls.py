@@ -12,4 +12,6 @@ urlpatterns = [
     path("ack/<str:token>/", views.ack_link, name="ack_link"),
     path("readiness/", views.readiness, name="readiness"),
     path("closing/", views.closing, name="closing"),
+    path("agenda/", views.agenda, name="agenda"),
+    path("agenda.pdf", views.agenda_pdf, name="agenda_pdf"),
 ]

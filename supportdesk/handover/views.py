@@ -5,15 +5,16 @@ import logging
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.middleware import HtmxDetails
 
 from supportdesk.accounts.models import User
 from supportdesk.core.exceptions import DomainError
+from supportdesk.handover import agenda as agenda_module
 from supportdesk.handover import selectors, services
 from supportdesk.handover.forms import PresenceForm, ReadinessForm
 
@@ -142,3 +143,56 @@ def closing(request: Request) -> HttpResponse:
         lambda: services.closing_confirm(actor=request.user, now=timezone.now()),
         _("Closing checklist confirmed."),
     )
+
+
+# --- the weekly meeting's agenda (R9) ---------------------------------------------------------
+
+
+def _agenda_week(request: Request) -> agenda_module.Agenda | None:
+    try:
+        week = agenda_module.week_parse(request.GET.get("week"))
+    except agenda_module.InvalidWeek:
+        return None
+    return agenda_module.agenda_build(week=week)
+
+
+def _agenda_language(request: Request) -> str:
+    asked = request.GET.get("lang", "")
+    return asked if asked in ("de", "en") else (translation.get_language() or "de")
+
+
+@login_required
+@require_GET
+def agenda(request: Request) -> HttpResponse:
+    """``/handover/agenda/?week=2026-W50``: the jour fixe's page, printable on one sheet."""
+    labels = agenda_module.labels_for(_agenda_language(request))
+    data = _agenda_week(request)
+    if data is None:
+        return HttpResponseBadRequest(labels["week"] + ": YYYY-Www, e.g. 2026-W50")
+    return render(
+        request,
+        "handover/agenda.html",
+        {
+            "agenda": data,
+            "L": labels,
+            "next_status": labels[data.next_status],
+            "missed": [(m, labels.get(m.step, m.step)) for m in data.missed],
+            "duty_chart": agenda_module.svg_chart(data.duty_bars),
+            "ack_chart": agenda_module.svg_chart(data.ack_bars),
+            "previous": agenda_module.week_label(data.last_week),
+            "following": agenda_module.week_label(data.next_week),
+        },
+    )
+
+
+@login_required
+@require_GET
+def agenda_pdf(request: Request) -> HttpResponse:
+    """``/handover/agenda.pdf?week=2026-W50[&lang=de|en]``: the same agenda as a PDF."""
+    language = _agenda_language(request)
+    data = _agenda_week(request)
+    if data is None:
+        return HttpResponseBadRequest(agenda_module.labels_for(language)["week"] + ": YYYY-Www, e.g. 2026-W50")
+    response = HttpResponse(agenda_module.agenda_pdf(data, language=language), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="agenda-{data.label}.pdf"'
+    return response
