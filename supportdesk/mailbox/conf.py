@@ -39,3 +39,17 @@ def message_id_domain() -> str:
 def triage_owner_username() -> str:
     """``SUPPORTDESK_TRIAGE_OWNER`` (a username); empty: the mailbox head owns the triage inbox (R20)."""
     return str(getattr(settings, "SUPPORTDESK_TRIAGE_OWNER", "") or "")
+
+
+DEFAULT_MAIL_MAX_BYTES = 25 * 1024 * 1024
+DEFAULT_PARSE_WORKERS = 2
+
+
+def mail_max_bytes() -> int:
+    """A larger raw mail is stored as it is and held in triage without parsing (no attachments extracted)."""
+    return int(getattr(settings, "SUPPORTDESK_MAIL_MAX_BYTES", DEFAULT_MAIL_MAX_BYTES))
+
+
+def parse_workers() -> int:
+    """Processes that parse large ingest batches next to the one writing them (0: parse in-process)."""
+    return int(getattr(settings, "SUPPORTDESK_MAIL_PARSE_WORKERS", DEFAULT_PARSE_WORKERS))

@@ -1,7 +1,9 @@
 """The only module that talks IMAP (imap-tools): fetch, hand to the ingest service, then move.
 
 Order per batch: fetch (``BODY.PEEK``, nothing is marked seen) → ``mails_ingest`` commits →
-move to the processed or quarantine folder. A crash between the commit and the move leaves
+move to the processed or quarantine folder. The next batch is fetched and handed to the parse
+pool before the current one is ingested, so parsing overlaps the database work; it is still
+moved only after its own commit. A crash between the commit and the move leaves
 the mails in the inbox; the next pass fetches them again, the dedupe keys recognise them and
 they are moved then: exactly one result per mail.
 """
@@ -106,19 +108,31 @@ def mailbox_sync(conn: BaseMailBox, mailbox: Mailbox, *, batch_size: int = servi
     ``last_seen_uid`` are leftovers of an interrupted move that the dedupe keys recognise.
     """
     conn.client.noop()  # let the server announce mail that arrived since the last command
+    news_pending(conn)  # what was announced so far, the search below sees
     uids = sorted(conn.uids("ALL"), key=int)
     handled = 0
-    for chunk in _chunks(uids, batch_size):
+
+    def fetched(chunk: Sequence[str]) -> tuple[list[tuple[int, bytes]], services.ParseJob | None]:
         messages = [m for m in conn.fetch(uid_list=chunk, mark_seen=False, bulk=True) if isinstance(m, RawMessage)]
         items = [(int(m.uid), m.raw) for m in messages if m.uid]
+        # Parsing starts now (in the parse pool for a large batch) while the previous batch is written.
+        return items, services.parse_job_for(items) if items else None
+
+    chunks = iter(_chunks(uids, batch_size))
+    first = next(chunks, None)
+    pending = fetched(first) if first is not None else None
+    while pending is not None:
+        items, job = pending
+        following = next(chunks, None)
+        pending = fetched(following) if following is not None else None
         if not items:
             continue
-        results = services.mails_ingest(mailbox=mailbox, items=items)
+        results = services.mails_ingest(mailbox=mailbox, items=items, parse_job=job)
         processed: list[str] = []
         quarantined: list[str] = []
         for (uid, _raw), result in zip(items, results, strict=True):
             (quarantined if result.state == InboundState.QUARANTINE else processed).append(str(uid))
-        # imap-tools uses UID MOVE when the server has it, else COPY + \Deleted + EXPUNGE.
+        # Only after the commit: imap-tools uses UID MOVE when the server has it, else COPY + \Deleted + EXPUNGE.
         if processed:
             conn.move(processed, mailbox.processed_folder)
         if quarantined:
@@ -127,12 +141,26 @@ def mailbox_sync(conn: BaseMailBox, mailbox: Mailbox, *, batch_size: int = servi
     return handled
 
 
+def news_pending(conn: BaseMailBox) -> bool:
+    """Whether the server announced new mail (``EXISTS``/``RECENT``) in answer to an earlier command;
+    forgets the announcement. imaplib files such lines away, so IDLE would never report them."""
+    responses = conn.client.untagged_responses
+    found = [responses.pop(name, None) for name in ("EXISTS", "RECENT")]
+    return any(found)
+
+
 def wait_for_news(conn: BaseMailBox, *, stop: threading.Event, renew: float = IDLE_RENEW_SECONDS) -> None:
     """Block in IDLE until the server reports something, ``stop`` is set or it is time to renew IDLE.
+    Returns at once when mail was announced during the last pass (e.g. in answer to the MOVE).
 
     Raises a connection error when the server went away (the DONE gets no answer).
     """
+    if news_pending(conn):
+        return
     conn.idle.start()
+    if news_pending(conn):  # announced while IDLE was starting
+        conn.idle.stop()
+        return
     deadline = time.monotonic() + renew
     try:
         while not stop.is_set() and time.monotonic() < deadline:

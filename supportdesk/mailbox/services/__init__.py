@@ -1,5 +1,6 @@
 """Writes of the mailbox app: ingest (with the threading decision), triage and quarantine, outbound mail."""
 
+from supportdesk.mailbox.parsepool import ParseJob
 from supportdesk.mailbox.services.decide import Batch, decide, ticket_for_references
 from supportdesk.mailbox.services.ingest import (
     BATCH_SIZE,
@@ -10,6 +11,7 @@ from supportdesk.mailbox.services.ingest import (
     mailbox_for_import,
     mailbox_uidvalidity_set,
     mails_ingest,
+    parse_job_for,
     quick_headers,
 )
 from supportdesk.mailbox.services.outbound import (
@@ -32,6 +34,7 @@ __all__ = [
     "BATCH_SIZE",
     "MAX_KEY_LENGTH",
     "Batch",
+    "ParseJob",
     "QuickHeaders",
     "apply_parsed",
     "decide",
@@ -41,6 +44,7 @@ __all__ = [
     "mailbox_uidvalidity_set",
     "mails_ingest",
     "may_auto_answer",
+    "parse_job_for",
     "quarantine_discard",
     "quarantine_retry",
     "quick_headers",

@@ -15,6 +15,7 @@ from email.errors import MessageError
 from email.header import decode_header, make_header
 from email.parser import BytesHeaderParser
 from email.policy import compat32
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.db import transaction
@@ -22,10 +23,11 @@ from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from supportdesk.mailbox import parsing
+from supportdesk.mailbox import conf, parsing
 from supportdesk.mailbox.exceptions import MailboxConfigError
 from supportdesk.mailbox.models import InboundAttachment, InboundMail, InboundState, Mailbox, OutboundMail
-from supportdesk.mailbox.services.decide import Batch, decide
+from supportdesk.mailbox.parsepool import ParseJob
+from supportdesk.mailbox.services.decide import Batch, decide, prefetch
 
 logger = logging.getLogger(__name__)
 
@@ -131,15 +133,35 @@ def _clip(value: str, length: int) -> str:
     return value if len(value) <= length else value[: length - 1] + "…"
 
 
+OVERSIZE_HINT = "oversize: attachments not extracted"
+
+
+def is_oversize(raw: bytes) -> bool:
+    """Larger than ``SUPPORTDESK_MAIL_MAX_BYTES``: kept raw and held in triage, never parsed."""
+    return len(raw) > conf.mail_max_bytes()
+
+
+def parse_job_for(items: Sequence[tuple[int | None, bytes]]) -> ParseJob:
+    """Start parsing a batch (in the parse pool when it is large) before ``mails_ingest`` needs it."""
+    return ParseJob([None if is_oversize(raw) else bytes(raw) for _uid, raw in items])
+
+
 @transaction.atomic(durable=True)
 def mails_ingest(
-    *, mailbox: Mailbox, items: Sequence[tuple[int | None, bytes]], now: datetime | None = None
+    *,
+    mailbox: Mailbox,
+    items: Sequence[tuple[int | None, bytes]],
+    now: datetime | None = None,
+    parse_job: ParseJob | None = None,
 ) -> list[InboundMail]:
     """Store each ``(uid, raw)`` once and decide it (``decide.decide``): follow-up → article,
     unreadable → quarantine, our own mail coming back → ignored, anything else → triage.
+    A mail larger than ``SUPPORTDESK_MAIL_MAX_BYTES`` is stored unparsed and held in triage.
     Returns one InboundMail per item, in order; for a duplicate it is the row stored earlier.
     One transaction for the whole batch (durable: the caller moves the mails on the server only
-    after this commit). A mail the parser cannot read never stops the others.
+    after this commit). A mail the parser cannot read never stops the others. ``parse_job``
+    (from ``parse_job_for(items)``) carries parsing started earlier, e.g. while the previous
+    batch was written.
     """
     now = now or timezone.now()
     prepared = []
@@ -159,18 +181,11 @@ def mails_ingest(
         )
     }
 
+    # 1. Which items are new (the dedupe needs no parsing).
     results: list[InboundMail] = []
     new_mails: list[InboundMail] = []
-    new_attachments: list[tuple[InboundMail, list[parsing.Attachment]]] = []
-    batch = Batch(
-        now=now,
-        own_message_ids=set(
-            OutboundMail.objects.filter(
-                message_id__in=[p[2].message_id for p in prepared if p[2].message_id]
-            ).values_list("message_id", flat=True)
-        ),
-    )
-    for uid, raw, quick, message_id, raw_key, body_sha in prepared:
+    new_indexes: list[int] = []
+    for index, (uid, raw, quick, message_id, raw_key, body_sha) in enumerate(prepared):
         key = raw_key
         if message_id:
             earlier = known.get(message_id)
@@ -182,7 +197,6 @@ def mails_ingest(
         if key in known:
             results.append(known[key])
             continue
-
         mail = InboundMail(
             mailbox=mailbox,
             dedupe_key=key,
@@ -194,22 +208,53 @@ def mails_ingest(
             from_address=_clip(quick.from_address, 320),
             subject=_clip(quick.subject, 500),
         )
-        try:
-            parsed = parsing.parse(raw)
-        except Exception as exc:  # whatever the parser trips over must only quarantine this one mail
-            mail.state = InboundState.QUARANTINE
-            mail.reason = f"{type(exc).__name__}: {exc}"[:2000]
-            logger.warning("mailbox %s: quarantined %s (%s)", mailbox.name, key, mail.reason)
-        else:
-            apply_parsed(mail=mail, parsed=parsed)
-            decide(mail=mail, parsed=parsed, batch=batch)
-            if parsed.attachments:
-                new_attachments.append((mail, parsed.attachments))
         known[key] = mail
         new_mails.append(mail)
+        new_indexes.append(index)
         results.append(mail)
 
-    InboundMail.objects.bulk_create(new_mails, batch_size=50)
+    # 2. Parse the new ones (in the parse pool when the batch is large).
+    if parse_job is not None:
+        all_outcomes = parse_job.results()
+        outcomes = [all_outcomes[i] for i in new_indexes]
+    else:
+        outcomes = ParseJob([None if is_oversize(m.raw) else m.raw for m in new_mails]).results()
+
+    # 3. Decide them in order, with the lookups of the whole batch done at once.
+    batch = Batch(
+        now=now,
+        own_message_ids=set(
+            OutboundMail.objects.filter(
+                message_id__in=[p[2].message_id for p in prepared if p[2].message_id]
+            ).values_list("message_id", flat=True)
+        ),
+    )
+    parsed_mails = [o for o in outcomes if isinstance(o, parsing.ParsedMail)]
+    prefetch(
+        batch,
+        addresses=[p.from_address for p in parsed_mails],
+        references=[r for p in parsed_mails for r in (*p.in_reply_to, *p.references)],
+    )
+    new_attachments: list[tuple[InboundMail, list[parsing.Attachment]]] = []
+    for mail, outcome in zip(new_mails, outcomes, strict=True):
+        if isinstance(outcome, parsing.ParsedMail):
+            apply_parsed(mail=mail, parsed=outcome)
+            decide(mail=mail, parsed=outcome, batch=batch)
+            if outcome.attachments:
+                new_attachments.append((mail, outcome.attachments))
+        elif outcome is None:  # oversize: not parsed
+            mail.state = InboundState.TRIAGE
+            mail.hint = OVERSIZE_HINT
+            name, address = parseaddr(mail.from_address)
+            if "@" in address:  # the triage actions answer and file by the bare address
+                mail.from_name, mail.from_address = _clip(name, 200), _clip(address.lower(), 320)
+            logger.warning("mailbox %s: %s is oversize (%s bytes)", mailbox.name, mail.dedupe_key, len(mail.raw))
+        else:
+            mail.state = InboundState.QUARANTINE
+            mail.reason = outcome
+            logger.warning("mailbox %s: quarantined %s (%s)", mailbox.name, mail.dedupe_key, mail.reason)
+
+    InboundMail.objects.bulk_create(new_mails, batch_size=100)
     InboundAttachment.objects.bulk_create(
         [
             InboundAttachment(

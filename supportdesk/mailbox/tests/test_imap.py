@@ -201,3 +201,19 @@ def test_listener_polls_when_the_server_has_no_idle(dovecot, mailbox, monkeypatc
         dovecot.deliver(make_mail(1))
         wait_until(lambda: InboundMail.objects.count() == 1)
         wait_until(lambda: listener.passes >= 2)  # it was a later poll, not the first pass, that found it
+
+
+def test_mail_announced_during_a_pass_is_not_left_waiting_for_the_next_idle_event():
+    import threading
+    from types import SimpleNamespace
+
+    from supportdesk.mailbox import imap as imap_module
+
+    class NoIdle:
+        def start(self):
+            raise AssertionError("IDLE must not start while an announcement is pending")
+
+    conn = SimpleNamespace(client=SimpleNamespace(untagged_responses={"EXISTS": [b"3"]}), idle=NoIdle())
+    imap_module.wait_for_news(conn, stop=threading.Event())  # returns at once
+    assert "EXISTS" not in conn.client.untagged_responses
+    assert imap_module.news_pending(conn) is False

@@ -244,3 +244,64 @@ def test_admin_never_shows_the_password_and_keeps_it_when_left_empty(admin_clien
     assert response.status_code == 302
     mailbox.refresh_from_db()
     assert (mailbox.host, mailbox.password) == ("imap.example", "streng-geheim")
+
+
+def test_oversize_mail_is_kept_raw_in_triage_without_attachments(mailbox, settings):
+    settings.SUPPORTDESK_MAIL_MAX_BYTES = 2000
+    big = make_mail(
+        "gross",
+        body="Anhang anbei\n",
+        extra_headers="X-Padding: " + "x" * 3000,
+    )
+    small = make_mail("klein")
+    oversize, normal = services.mails_ingest(mailbox=mailbox, items=[(1, big), (2, small)])
+    oversize.refresh_from_db()
+    assert oversize.state == InboundState.TRIAGE
+    assert oversize.hint == "oversize: attachments not extracted"
+    assert bytes(oversize.raw) == big
+    assert oversize.message_id == "mail-gross@kunde.example"
+    assert oversize.from_address == "erika@kunde.example"
+    assert oversize.from_name == "Erika Mustermann"
+    assert not InboundAttachment.objects.filter(mail=oversize).exists()
+    assert normal.state == InboundState.TRIAGE and normal.hint == ""
+    # Fetched again (a crash before the move): recognised, not stored twice.
+    [again] = services.mails_ingest(mailbox=mailbox, items=[(3, big)])
+    assert again.pk == oversize.pk
+    assert InboundMail.objects.count() == 2
+
+
+def test_default_size_limit_is_25_mb(settings):
+    from supportdesk.mailbox import conf
+
+    del settings.SUPPORTDESK_MAIL_MAX_BYTES
+    assert conf.mail_max_bytes() == 25 * 1024 * 1024
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_large_batch_threads_and_floods_alike_in_process_and_in_the_parse_pool(mailbox, settings, workers):
+    settings.SUPPORTDESK_MAIL_PARSE_WORKERS = workers
+    settings.SUPPORTDESK_MAIL_FLOOD_LIMIT = 30
+    [original] = services.mails_ingest(mailbox=mailbox, items=[(1, make_mail(1))])
+    ticket = ticket_create(actor=None, subject="Drucker", body="x")
+    InboundMail.objects.filter(pk=original.pk).update(ticket=ticket)
+    items = [(n, make_mail(n, in_reply_to="<mail-1@kunde.example>" if n % 2 else "")) for n in range(2, 42)]
+    items.append((99, b"\x00\x00"))
+    results = services.mails_ingest(mailbox=mailbox, items=items)
+    states = [m.state for m in results]
+    # 1 earlier + 30 allowed; the rest of the sender's mails are held as a flood.
+    assert sum(m.flood for m in results) == 41 - 30
+    assert states[-1] == InboundState.QUARANTINE
+    articles = [m for m in results if m.state == InboundState.ARTICLE]
+    assert articles and all(m.ticket_id == ticket.pk for m in articles)
+    assert all(m.state == InboundState.TRIAGE for m in results[:-1] if int(m.imap_uid) % 2 == 0)
+
+
+def test_a_broken_parse_pool_falls_back_to_parsing_in_process(mailbox, settings, monkeypatch):
+    from supportdesk.mailbox import parsepool
+
+    def broken(_workers):
+        raise OSError("no processes")
+
+    monkeypatch.setattr(parsepool, "_get_pool", broken)
+    results = services.mails_ingest(mailbox=mailbox, items=[(n, make_mail(n)) for n in range(1, 41)])
+    assert [m.state for m in results] == [InboundState.TRIAGE] * 40

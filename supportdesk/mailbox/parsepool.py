@@ -1,0 +1,111 @@
+"""Parsing mail in helper processes while the ingesting process does the database work.
+
+The ``email`` parser costs about a millisecond per mail, as much as storing it; on two cores a
+batch is parsed in worker processes (``SUPPORTDESK_MAIL_PARSE_WORKERS``, default 2) while the
+main process decides and writes the previous one. Small batches (a mail or two from IDLE) are
+parsed in-process: the round trip would cost more than it saves. When the pool breaks, parsing
+falls back to the calling process: a worker problem never loses or delays a mail for good.
+
+A parse outcome is a :class:`~supportdesk.mailbox.parsing.ParsedMail`, or a string
+``"ExceptionType: message"`` saying why the mail cannot be read (→ quarantine).
+"""
+
+import logging
+import multiprocessing
+import threading
+from collections.abc import Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+
+from supportdesk.mailbox import conf, parsing
+
+logger = logging.getLogger(__name__)
+
+POOL_MIN_MAILS = 16
+"""Fewer mails than this are parsed in-process."""
+CHUNK_MAILS = 25
+"""Mails per task sent to a worker."""
+
+Outcome = parsing.ParsedMail | str
+
+_lock = threading.Lock()
+_pool: ProcessPoolExecutor | None = None
+_pool_size = 0
+
+
+def parse_outcome(raw: bytes) -> Outcome:
+    try:
+        return parsing.parse(raw)
+    except Exception as exc:  # whatever the parser trips over must only quarantine this one mail
+        return f"{type(exc).__name__}: {exc}"[:2000]
+
+
+def _parse_chunk(raws: Sequence[bytes]) -> list[Outcome]:
+    return [parse_outcome(raw) for raw in raws]
+
+
+def _get_pool(workers: int) -> ProcessPoolExecutor:
+    global _pool, _pool_size
+    with _lock:
+        if _pool is None or _pool_size != workers:
+            if _pool is not None:
+                _pool.shutdown(wait=False, cancel_futures=True)
+            # forkserver: workers never inherit database connections or the listener's threads.
+            _pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"))
+            _pool_size = workers
+        return _pool
+
+
+def _drop_pool(pool: ProcessPoolExecutor) -> None:
+    global _pool
+    with _lock:
+        if _pool is pool:
+            _pool = None
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+class ParseJob:
+    """The parse outcomes of some raw mails, computed in the pool or (lazily) in-process."""
+
+    def __init__(self, raws: Sequence[bytes | None]) -> None:
+        self._raws = list(raws)
+        self._futures: list[tuple[list[int], Future[list[Outcome]]]] = []
+        self._pool: ProcessPoolExecutor | None = None
+        todo = [i for i, raw in enumerate(self._raws) if raw is not None]
+        workers = conf.parse_workers()
+        if workers <= 0 or len(todo) < POOL_MIN_MAILS:
+            return
+        try:
+            self._pool = _get_pool(workers)
+            for start in range(0, len(todo), CHUNK_MAILS):
+                indexes = todo[start : start + CHUNK_MAILS]
+                chunk = [self._raws[i] for i in indexes]
+                self._futures.append((indexes, self._pool.submit(_parse_chunk, chunk)))
+        except Exception:
+            logger.warning("mail parse pool unavailable; parsing in-process", exc_info=True)
+            for _indexes, future in self._futures:
+                future.cancel()
+            self._futures = []
+            if self._pool is not None:
+                _drop_pool(self._pool)  # a broken pool is made anew for the next batch
+                self._pool = None
+
+    def results(self) -> list[Outcome | None]:
+        """One outcome per raw mail given (None where it was None), in order."""
+        out: list[Outcome | None] = [None] * len(self._raws)
+        done: set[int] = set()
+        for indexes, future in self._futures:
+            try:
+                outcomes = future.result()
+            except Exception:
+                logger.warning("mail parse worker failed; parsing in-process", exc_info=True)
+                if self._pool is not None:
+                    _drop_pool(self._pool)
+                    self._pool = None
+                continue
+            for i, outcome in zip(indexes, outcomes, strict=True):
+                out[i] = outcome
+                done.add(i)
+        for i, raw in enumerate(self._raws):
+            if raw is not None and i not in done:
+                out[i] = parse_outcome(raw)
+        return out
