@@ -9,17 +9,21 @@ with a ``hint`` when something looked like a follow-up but was not trusted.
 import logging
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Count
 from django.utils import translation
 from django.utils.translation import gettext
 
+from supportdesk.escalation.models import Prio1Rule
+from supportdesk.escalation.selectors import prio1_rule_for_mail
+from supportdesk.handover.afterhours import after_hours_acknowledge
 from supportdesk.mailbox import conf, parsing, selectors
 from supportdesk.mailbox.models import InboundMail, InboundState, OutboundMail
 from supportdesk.mailbox.quoting import extract_ticket_number
 from supportdesk.tickets.models import SUBJECT_MAX_LENGTH, Article, ArticleKind, Channel, Status, Ticket
+from supportdesk.tickets.selectors import contact_by_email
 from supportdesk.tickets.services import article_add, ticket_create, ticket_update
 
 logger = logging.getLogger(__name__)
@@ -43,6 +47,8 @@ class Batch:
     """Message-ID → ticket id of the stored mails (ours or received) that ``prefetch`` looked up."""
     references_prefetched: set[str] = field(default_factory=set)
     """The Message-IDs ``prefetch`` looked up (found or not): these need no query of their own."""
+    prio1_rules_active: bool | None = None
+    """Whether any Prio 1 keyword rule is active; looked up once per batch."""
 
 
 def prefetch(batch: Batch, *, addresses: Iterable[str], references: Iterable[str]) -> None:
@@ -242,6 +248,56 @@ def decide(*, mail: InboundMail, parsed: parsing.ParsedMail, batch: Batch) -> No
             else:
                 hint = _text("Names %(number)s, but the sender is not a participant of it.", number=number)
     if ticket_id is None:
+        if _prio1_by_rule(mail, parsed, batch):
+            return  # outside the windows the escalation's policy answers the customer, not the after-hours reply
         _triage(mail, hint)
+        _after_hours_reply(mail, parsed, batch)
         return
     _follow_up(mail, parsed, ticket_id, batch)
+
+
+def _prio1_by_rule(mail: InboundMail, parsed: parsing.ParsedMail, batch: Batch) -> bool:
+    """A mail that an admin's keyword rule marks as a production outage becomes a Prio 1
+    ticket at once (R13): creating it starts the escalation in this same transaction."""
+    if parsed.is_automatic:
+        return False
+    if batch.prio1_rules_active is None:
+        batch.prio1_rules_active = Prio1Rule.objects.filter(active=True).exists()
+    if not batch.prio1_rules_active:
+        return False
+    address = mail.from_address.lower()
+    contact = contact_by_email(address=address) if address else None
+    customer = contact.customer if contact is not None else None
+    body = article_body(parsed)
+    rule = prio1_rule_for_mail(customer=customer, subject=parsed.subject, body=body)
+    if rule is None:
+        return False
+    ticket = ticket_create(
+        actor=None,
+        subject=(parsed.subject.strip() or EMPTY_BODY)[:SUBJECT_MAX_LENGTH],
+        body=body,
+        priority=1,
+        channel=Channel.MAIL,
+        customer=customer,
+        contact=contact,
+        now=batch.now,
+    )
+    mail.state = InboundState.ARTICLE
+    mail.ticket = ticket
+    mail.article = Article.objects.filter(ticket=ticket, kind=ArticleKind.MAIL_IN).order_by("-id").first()
+    mail.hint = _clip(_text("Prio 1 by the rule “%(rule)s”.", rule=rule.name), 500)
+    if mail.message_id:
+        batch.tickets[mail.message_id] = ticket.pk
+    logger.warning("mail from %s made Prio 1 ticket %s by rule %s", address, ticket.number, rule.name)
+    return True
+
+
+AFTER_HOURS_FRESHNESS = timedelta(hours=2)
+"""Only mail written this recently is answered after hours: an import of old mail answers nobody."""
+
+
+def _after_hours_reply(mail: InboundMail, parsed: parsing.ParsedMail, batch: Batch) -> None:
+    """R15: a person writing after hours learns once a day when support resumes."""
+    if parsed.date is None or abs(batch.now - parsed.date) > AFTER_HOURS_FRESHNESS:
+        return
+    after_hours_acknowledge(inbound_mail=mail, now=batch.now, parsed=parsed)
