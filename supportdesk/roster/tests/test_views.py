@@ -642,7 +642,8 @@ def test_today_shows_open_prio1_cases_and_the_intake_check_in_the_window(client,
         client.force_login(agent)
         body = client.get("/roster/today/").content.decode()
     assert ticket.number in body and "Produktion steht" in body
-    assert 'id="intake-check"' in body
+    assert body.count('id="intake-check"') == 1
+    assert "<title>Heute · Supportdesk</title>" in body
     assert day.strftime("%d.%m.%Y") in body
 
 
