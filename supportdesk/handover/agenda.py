@@ -11,7 +11,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Q
+from django.db.models import Count, Q
+from django.db.models.functions import TruncDate
 from django.utils import formats, timezone, translation
 
 from supportdesk.accounts.models import User
@@ -20,6 +21,7 @@ from supportdesk.handover import selectors
 from supportdesk.roster import business_hours as bh
 from supportdesk.roster.models import Absence, AbsenceKind, Assignment, Duty, RosterWeek, SwapRequest, SwapStatus
 from supportdesk.roster.selectors import roster_settings_get, support_calendar
+from supportdesk.tickets.models import Channel, Ticket
 
 WEEK_RE = re.compile(r"^(\d{4})-W(\d{1,2})$")
 
@@ -35,6 +37,11 @@ LABELS: dict[str, dict[str, str]] = {
         "missed": "Versäumte Prüfungen",
         "chart_duties": "Dienste je Person",
         "chart_ack": "Prio 1: Minuten bis zur Bestätigung",
+        "chart_resolve": "Prio 1: Minuten bis zur Lösung",
+        "chart_tickets": "Tickets je Tag und Kanal",
+        "channel_phone": "Telefon",
+        "channel_mail": "E-Mail",
+        "channel_other": "Sonstige (Web, API)",
         "day": "Tag",
         "phone_duty": "Telefondienst",
         "standby": "Rufbereitschaft",
@@ -76,6 +83,11 @@ LABELS: dict[str, dict[str, str]] = {
         "missed": "Missed checks",
         "chart_duties": "Duties per person",
         "chart_ack": "Prio 1: minutes to acknowledge",
+        "chart_resolve": "Prio 1: minutes to resolve",
+        "chart_tickets": "Tickets per day and channel",
+        "channel_phone": "Phone",
+        "channel_mail": "Mail",
+        "channel_other": "Other (web, API)",
         "day": "Day",
         "phone_duty": "Phone duty",
         "standby": "Technical standby",
@@ -178,6 +190,55 @@ class Bar:
     """One value per series (phone duty, standby) or a single one."""
 
 
+@dataclass(frozen=True)
+class ChannelDay:
+    """Tickets created on one local day, by the channel they came in on."""
+
+    day: date
+    phone: int
+    mail: int
+    other: int
+    """Web form and API."""
+
+    @property
+    def values(self) -> tuple[int, int, int]:
+        return (self.phone, self.mail, self.other)
+
+
+CHANNEL_SERIES: dict[str, int] = {Channel.PHONE: 0, Channel.MAIL: 1}
+"""Series of the tickets chart: phone, mail, and everything else (web, API) as the third."""
+
+
+def tickets_per_day_and_channel(*, start: date, end: date) -> list[ChannelDay]:
+    """Every day from ``start`` to ``end`` (inclusive, weekends too: mail does not rest) with its tickets
+    per channel, counted on the team's local day."""
+    cal = support_calendar()
+    start_at = datetime.combine(start, time(0), tzinfo=cal.tz)
+    end_at = datetime.combine(end + timedelta(days=1), time(0), tzinfo=cal.tz)
+    counts: dict[date, list[int]] = defaultdict(lambda: [0, 0, 0])
+    rows = (
+        Ticket.objects.filter(created_at__gte=start_at, created_at__lt=end_at)
+        .annotate(day=TruncDate("created_at", tzinfo=cal.tz))
+        .values("day", "channel")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for row in rows:
+        counts[row["day"]][CHANNEL_SERIES.get(row["channel"], 2)] += row["n"]
+    days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
+    result = []
+    for day in days:
+        phone, mail, other = counts.get(day, (0, 0, 0))
+        result.append(ChannelDay(day=day, phone=phone, mail=mail, other=other))
+    return result
+
+
+def ticket_bars(days: list[ChannelDay], *, language: str) -> list[Bar]:
+    """The tickets chart's bars, one per day, labelled with the weekday in ``language``."""
+    with translation.override(language):
+        return [Bar(label=formats.date_format(d.day, "D d.m."), values=d.values) for d in days]
+
+
 @dataclass
 class Agenda:
     week: date
@@ -196,6 +257,11 @@ class Agenda:
     horizon: tuple[date, date]
     duty_bars: list[Bar] = field(default_factory=list)
     ack_bars: list[Bar] = field(default_factory=list)
+    """Acknowledged cases only: an unacknowledged one has no time to draw (the table shows it)."""
+    resolve_bars: list[Bar] = field(default_factory=list)
+    """Resolved cases only."""
+    ticket_days: list[ChannelDay] = field(default_factory=list)
+    """Last week, Monday to Sunday."""
 
     @property
     def label(self) -> str:
@@ -275,7 +341,10 @@ def agenda_build(*, week: date) -> Agenda:
         names[a.user.pk] = a.user.name
         counts[a.user.pk][0 if a.duty.code == Duty.PHONE_DUTY else 1] += 1
     duty_bars = [Bar(label=names[pk], values=tuple(v)) for pk, v in sorted(counts.items(), key=lambda i: names[i[0]])]
-    ack_bars = [Bar(label=row.ticket_number, values=(row.minutes_to_ack or 0,)) for row in prio1]
+    ack_bars = [Bar(label=r.ticket_number, values=(r.minutes_to_ack,)) for r in prio1 if r.minutes_to_ack is not None]
+    resolve_bars = [
+        Bar(label=r.ticket_number, values=(r.minutes_to_resolve,)) for r in prio1 if r.minutes_to_resolve is not None
+    ]
     return Agenda(
         week=week,
         next_week=next_monday,
@@ -291,10 +360,16 @@ def agenda_build(*, week: date) -> Agenda:
         horizon=horizon,
         duty_bars=duty_bars,
         ack_bars=ack_bars,
+        resolve_bars=resolve_bars,
+        ticket_days=tickets_per_day_and_channel(start=last_monday, end=last_sunday),
     )
 
 
 # --- charts as SVG (the page) ---------------------------------------------------------------
+
+SERIES_COLOURS = [(37, 99, 235), (245, 158, 11), (107, 114, 128)]
+"""Blue, amber, grey: the same on the page (agenda.css .series-N) and in the PDF."""
+SERIES_HEX = ["#{:02x}{:02x}{:02x}".format(*rgb) for rgb in SERIES_COLOURS]
 
 
 @dataclass(frozen=True)
@@ -302,8 +377,8 @@ class SvgBar:
     label: str
     y: int
     text_y: int
-    segments: list[tuple[int, int, str]]
-    """(x, width, css class) per series."""
+    segments: list[tuple[int, int, str, str]]
+    """(x, width, css class, fill colour) per series."""
     total: str
     total_x: int
 
@@ -325,7 +400,7 @@ def svg_chart(bars: list[Bar], *, width: int = 520, label_width: int = 140, row:
         segments = []
         for series, value in enumerate(bar.values):
             w = round(value * scale)
-            segments.append((x, w, f"series-{series}"))
+            segments.append((x, w, f"series-{series}", SERIES_HEX[series % len(SERIES_HEX)]))
             x += w
         y = 4 + i * row
         result.append(
@@ -335,8 +410,6 @@ def svg_chart(bars: list[Bar], *, width: int = 520, label_width: int = 140, row:
 
 
 # --- the PDF ----------------------------------------------------------------------------------
-
-SERIES_COLOURS = [(37, 99, 235), (245, 158, 11)]
 
 
 def _latin1(text: object) -> str:
@@ -431,8 +504,8 @@ def agenda_pdf(agenda: Agenda, *, language: str, compress: bool = True) -> bytes
                 pdf.set_fill_color(*SERIES_COLOURS[series % len(SERIES_COLOURS)])
                 pdf.rect(x, y + 0.8, 3, 3, style="F")
                 pdf.set_xy(x + 4, y)
-                pdf.cell(45, 4.6, _latin1(text))
-                x += 50
+                pdf.cell(38, 4.6, _latin1(text))
+                x += 44
             pdf.ln(5)
 
     year = agenda.week.isocalendar()[0]
@@ -514,5 +587,11 @@ def agenda_pdf(agenda: Agenda, *, language: str, compress: bool = True) -> bytes
         agenda.duty_bars,
         [labels["phone_duty"], labels["standby"]],
     )
+    chart(
+        labels["chart_tickets"],
+        ticket_bars(agenda.ticket_days, language=language),
+        [labels["channel_phone"], labels["channel_mail"], labels["channel_other"]],
+    )
     chart(labels["chart_ack"], agenda.ack_bars, [labels["acknowledged"]])
+    chart(labels["chart_resolve"], agenda.resolve_bars, [labels["resolved"]])
     return bytes(pdf.output())

@@ -29,6 +29,11 @@ def closing_grace() -> timedelta:
     return _minutes("SUPPORTDESK_CLOSING_GRACE_MINUTES", 15)
 
 
+def today_poll_seconds() -> int:
+    """``SUPPORTDESK_TODAY_POLL_SECONDS``: how often the Today page refreshes its live part (at least 1)."""
+    return max(1, int(getattr(settings, "SUPPORTDESK_TODAY_POLL_SECONDS", 30)))
+
+
 def webhook_timeout() -> float:
     return float(getattr(settings, "SUPPORTDESK_ROUTING_WEBHOOK_TIMEOUT", 5.0))
 

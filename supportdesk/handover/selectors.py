@@ -20,11 +20,12 @@ from supportdesk.handover.models import (
     RoutingTarget,
 )
 from supportdesk.mailbox import selectors as mailbox_selectors
+from supportdesk.mailbox.models import InboundMail
 from supportdesk.roster import business_hours as bh
 from supportdesk.roster.models import Duty
 from supportdesk.roster.selectors import absent_user_ids_on, holders_on, support_calendar, user_is_absent
-from supportdesk.tickets.models import Ticket
-from supportdesk.tickets.selectors import prio1_cases_open
+from supportdesk.tickets.models import Prio1Case, Ticket
+from supportdesk.tickets.selectors import IntakeCheckView, intake_check_current, prio1_cases_open
 
 DEFAULT_CHECKLIST = {
     "de": "Telefon zurück in die Ladeschale stellen.\nAnrufbeantworter einschalten.",
@@ -159,8 +160,10 @@ def triage_owner(now: datetime | None = None) -> User | None:
     """Who owns the triage inbox at ``now``: the mailbox head (or ``SUPPORTDESK_TRIAGE_OWNER``) before the
     hand-over, the day's phone duty after it and while the head is away; the head again after the window."""
     now = now or timezone.now()
-    cal = support_calendar()
-    routing = routing_at(now=now, cal=cal)
+    return _triage_owner_for(routing_at(now=now, cal=support_calendar()))
+
+
+def _triage_owner_for(routing: Routing) -> User | None:
     if routing.target in (RoutingTarget.PHONE_DUTY, RoutingTarget.COORDINATOR):
         return routing.user
     return mailbox_selectors.triage_owner()
@@ -306,4 +309,50 @@ def my_day(*, user: User, now: datetime) -> MyDay:
         presence=presence_on(user=user, day=status.day) if is_head else None,
         checklist=checklist,
         open_items=open_items(now=now) if is_head or is_phone else None,
+    )
+
+
+# --- the live part of the Today page ---------------------------------------------------------
+
+TODAY_TRIAGE_LIMIT = 5
+"""The Today page lists this many waiting mails; the triage page has the rest."""
+
+
+@dataclass(frozen=True)
+class TodayBoard:
+    """What the Today page refreshes every few seconds: who holds what now, the day's timeline,
+    open triage items, open Prio 1 cases and, during the window, the hourly intake check."""
+
+    status: DayStatus
+    triage_owner: User | None
+    standby: User | None
+    """The day's published technical standby; None on days without a window or when open."""
+    triage_waiting: int
+    triage_mails: list[InboundMail]
+    """The oldest waiting mails first, at most ``TODAY_TRIAGE_LIMIT``."""
+    prio1_cases: list[Prio1Case]
+    in_window: bool
+    intake: IntakeCheckView | None
+    """Today's latest due intake check while the window runs, else None."""
+
+    @property
+    def readiness_state(self) -> Status:
+        """The standby's check-in: ``done``, ``pending``, ``missed`` or ``none`` (no window today)."""
+        step = next((s for s in self.status.steps if s.key == "readiness"), None)
+        return step.status if step is not None else "none"
+
+
+def today_board(*, now: datetime) -> TodayBoard:
+    status = day_status(now)
+    in_window = status.window is not None and status.window.contains(now)
+    triage = mailbox_selectors.inbound_mail_triage_list()
+    return TodayBoard(
+        status=status,
+        triage_owner=_triage_owner_for(status.routing),
+        standby=duty_holder(day=status.day, duty=Duty.TECHNICAL_STANDBY) if status.window else None,
+        triage_waiting=triage.count(),
+        triage_mails=list(triage.order_by("received_at", "id")[:TODAY_TRIAGE_LIMIT]),
+        prio1_cases=prio1_cases_open(),
+        in_window=in_window,
+        intake=intake_check_current(now) if in_window else None,
     )

@@ -15,7 +15,7 @@ from django_htmx.middleware import HtmxDetails
 from supportdesk.accounts.models import User
 from supportdesk.core.exceptions import DomainError
 from supportdesk.handover import agenda as agenda_module
-from supportdesk.handover import selectors, services
+from supportdesk.handover import conf, selectors, services
 from supportdesk.handover.forms import PresenceForm, ReadinessForm
 
 logger = logging.getLogger(__name__)
@@ -39,6 +39,7 @@ def _page(request: Request, **extra: object) -> HttpResponse:
             }
         ),
         "readiness_form": ReadinessForm(),
+        "poll_seconds": conf.today_poll_seconds(),
         **extra,
     }
     template = "handover/my_day.html#today" if request.htmx else "handover/my_day.html"
@@ -145,6 +146,21 @@ def closing(request: Request) -> HttpResponse:
     )
 
 
+# --- the live part of the Today page ---------------------------------------------------------
+
+
+def today_live_context() -> dict[str, object]:
+    """Context of ``handover/today_live.html``: the board and how often the page asks again."""
+    return {"board": selectors.today_board(now=timezone.now()), "poll_seconds": conf.today_poll_seconds()}
+
+
+@login_required
+@require_GET
+def today_live(request: Request) -> HttpResponse:
+    """The Today page polls this: its live region, and the Prio 1 banner out of band (htmx)."""
+    return render(request, "handover/today_live.html#today-poll", {"live": today_live_context()})
+
+
 # --- the weekly meeting's agenda (R9) ---------------------------------------------------------
 
 
@@ -165,7 +181,8 @@ def _agenda_language(request: Request) -> str:
 @require_GET
 def agenda(request: Request) -> HttpResponse:
     """``/handover/agenda/?week=2026-W50``: the jour fixe's page, printable on one sheet."""
-    labels = agenda_module.labels_for(_agenda_language(request))
+    language = _agenda_language(request)
+    labels = agenda_module.labels_for(language)
     data = _agenda_week(request)
     if data is None:
         return HttpResponseBadRequest(labels["week"] + ": YYYY-Www, e.g. 2026-W50")
@@ -179,6 +196,10 @@ def agenda(request: Request) -> HttpResponse:
             "missed": [(m, labels.get(m.step, m.step)) for m in data.missed],
             "duty_chart": agenda_module.svg_chart(data.duty_bars),
             "ack_chart": agenda_module.svg_chart(data.ack_bars),
+            "resolve_chart": agenda_module.svg_chart(data.resolve_bars),
+            "ticket_chart": agenda_module.svg_chart(
+                agenda_module.ticket_bars(data.ticket_days, language=language), width=360, label_width=70
+            ),
             "previous": agenda_module.week_label(data.last_week),
             "following": agenda_module.week_label(data.next_week),
         },

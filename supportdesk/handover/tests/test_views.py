@@ -10,7 +10,9 @@ from django.urls import reverse
 
 from supportdesk.handover import selectors, services
 from supportdesk.handover.models import ClosingCheck, Handover, ReadinessCheck
-from supportdesk.handover.tests.factories import MONDAY, at
+from supportdesk.handover.tests.factories import MONDAY, at, triage_mail
+from supportdesk.tickets.models import Priority
+from supportdesk.tickets.services import intake_check_open, ticket_create
 
 pytestmark = pytest.mark.django_db
 
@@ -116,3 +118,72 @@ def test_templates_keep_the_strict_csp():
     for path in root.rglob("*.html"):
         text = path.read_text()
         assert not re.search(r"<script|<style|\sstyle=|hx-on", text), path
+
+
+# --- the live part of the Today page ---------------------------------------------------------
+
+
+def test_today_live_is_only_the_fragment_for_a_pinned_clock(client, head, week, anna, settings):
+    settings.SUPPORTDESK_TODAY_POLL_SECONDS = 7
+    triage_mail("Rechnung falsch", now=at(MONDAY, 9, 5))
+    services.handover_perform(actor=head, now=at(MONDAY, 15, 30))
+    intake_check_open(due_at=at(MONDAY, 16))
+    ticket = ticket_create(actor=anna, subject="Kasse steht", priority=Priority.P1, now=at(MONDAY, 16, 10))
+    login(client, anna, "en")
+    with time_machine.travel(at(MONDAY, 16, 20), tick=False):
+        response = client.get(reverse("handover:today_live"), headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    html = response.text
+    assert html.lstrip().startswith('<div id="today-live"')
+    assert "<html" not in html and "<body" not in html and "topbar" not in html
+    assert 'hx-trigger="every 7s, poll-now"' in html
+    # the Prio 1 banner comes along out of band
+    assert 'id="today-prio1" class="today-prio1" hx-swap-oob="true"' in html
+    assert ticket.number in html and "Kasse steht" in html
+    assert "1 mail waiting in triage" in html and "Rechnung falsch" in html
+    holds = html[html.index('class="ho-holds"') : html.index("</dl>")]
+    assert holds.count("Anna Huber") == 2  # the line and the triage inbox after the hand-over
+    assert "no check-in" in holds  # 16:20 is past the check-in's grace
+    assert html.count("ho-missed") == 2  # acknowledgement and check-in
+    assert html.count('id="intake-check"') == 1
+
+
+def test_today_live_before_the_window_has_no_intake_check(client, head, week, anna):
+    login(client, anna, "de")
+    with time_machine.travel(at(MONDAY, 10), tick=False):
+        html = client.get(reverse("handover:today_live")).text
+    holds = html[html.index('class="ho-holds"') : html.index("</dl>")]
+    assert "Sabine Neumann" in holds
+    assert "Wer hat was gerade" in html and "Der Triage-Eingang ist leer." in html  # the app's own catalogue
+    assert 'id="intake-check"' not in html
+    assert 'class="banner danger prio1-banner"' not in html
+    assert "ho-missed" not in html
+
+
+def test_the_today_page_renders_both_live_regions_once(client, head, week, anna, settings):
+    settings.SUPPORTDESK_TODAY_POLL_SECONDS = 12
+    ticket = ticket_create(actor=anna, subject="Kasse steht", priority=Priority.P1, now=at(MONDAY, 16, 10))
+    login(client, anna, "de")
+    with time_machine.travel(at(MONDAY, 16, 20), tick=False):
+        html = client.get(reverse("roster:today")).text
+    assert html.count('id="today-prio1"') == 1 and html.count('id="today-live"') == 1
+    assert "hx-swap-oob" not in html  # only the polled answer swaps out of band
+    assert html.index('id="today-prio1"') < html.index(ticket.number) < html.index('id="today-live"')
+    assert 'hx-get="/handover/today/live/"' in html and 'hx-trigger="every 12s, poll-now"' in html
+    assert "handover/live.js" in html
+
+
+def test_today_live_needs_a_login(client):
+    assert client.get(reverse("handover:today_live")).status_code == 302
+
+
+def test_my_day_polls_its_timeline(client, head, week, anna, settings):
+    settings.SUPPORTDESK_TODAY_POLL_SECONDS = 9
+    login(client, anna, "en")
+    with time_machine.travel(at(MONDAY, 16, 20), tick=False):
+        page = client.get(reverse("handover:my_day")).text
+        fragment = client.get(reverse("handover:my_day"), headers={"HX-Request": "true"}).text
+    assert 'id="my-day-live" hx-get="/handover/" hx-trigger="every 9s, poll-now"' in page
+    assert fragment.lstrip().startswith('<section id="handover-today"')
+    assert "<html" not in fragment and "csrfmiddlewaretoken" not in fragment
+    assert fragment.count("ho-missed") == 2  # no hand-over by 16:00, no check-in by 16:05
