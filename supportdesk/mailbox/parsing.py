@@ -47,6 +47,8 @@ from io import BytesIO
 
 import nh3
 
+from supportdesk.mailbox import tnef
+
 logger = logging.getLogger(__name__)
 
 
@@ -711,6 +713,32 @@ class _Collector:
         )
 
 
+def _unpack_tnef(attachments: list[Attachment], defects: list[str]) -> tuple[str, str]:
+    """Replace each ``winmail.dat`` by the files inside it (keeping it too when not everything
+    came out, or as it is when it is damaged); returns the first TNEF body (text, html)."""
+    text = html_body = ""
+    for attachment in list(attachments):
+        if not tnef.is_tnef(content_type=attachment.content_type, filename=attachment.filename):
+            continue
+        try:
+            content = tnef.decode(attachment.data)
+        except tnef.TnefError as exc:
+            defects.append(f"TNEF part {attachment.filename!r} not decoded, kept as it is: {exc}")
+            logger.warning("TNEF part %r not decoded, kept as it is: %s", attachment.filename, exc)
+            continue
+        if not content.complete:
+            defects.append(f"TNEF part {attachment.filename!r} kept: not everything in it could be extracted")
+        files = [
+            Attachment(filename=f.filename, content_type=f.content_type, data=f.data, content_id=f.content_id)
+            for f in content.files
+        ]
+        at = attachments.index(attachment)
+        attachments[at : at + 1] = ([] if content.complete else [attachment]) + files
+        if not (text or html_body):
+            text, html_body = content.text, content.html
+    return text, html_body
+
+
 def _skip_leading_junk(raw: bytes, defects: list[str]) -> bytes:
     """Drop lines before the header block (``---- Original email message ----``, blank lines)."""
     stripped = raw.lstrip(b"\r\n\t ")
@@ -814,8 +842,11 @@ def parse(raw: bytes) -> ParsedMail:
         if part is not msg:
             defects.extend(type(d).__name__ for d in part.defects)
 
+    tnef_text, tnef_html = _unpack_tnef(collector.attachments, defects)
     text = "\n\n".join(t.strip("\n") for t in collector.texts if t.strip())
     html_body = "\n".join(collector.htmls)
+    if not text.strip() and not html_body.strip():
+        text, html_body = tnef_text, tnef_html  # an Outlook mail whose only body is inside winmail.dat
     if not text.strip() and html_body:
         text = html_to_text(html_body)
 
