@@ -33,6 +33,7 @@ urlpatterns = [
     path("triage/<int:pk>/add-to-ticket", mailbox_api.TriageAddToTicketApi.as_view(), name="api-triage-add-to-ticket"),
     path("triage/<int:pk>/reply", mailbox_api.TriageReplyApi.as_view(), name="api-triage-reply"),
     path("triage/<int:pk>/forward", mailbox_api.TriageForwardApi.as_view(), name="api-triage-forward"),
+    path("triage/actions/<int:pk>/undo", mailbox_api.TriageUndoApi.as_view(), name="api-triage-action-undo"),
     path("quarantine", mailbox_api.QuarantineListApi.as_view(), name="api-quarantine"),
     path("quarantine/<int:pk>/retry", mailbox_api.QuarantineRetryApi.as_view(), name="api-quarantine-retry"),
     path("quarantine/<int:pk>/discard", mailbox_api.QuarantineDiscardApi.as_view(), name="api-quarantine-discard"),

@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from supportdesk.mailbox.models import InboundAttachment, InboundMail, Mailbox
+from supportdesk.mailbox.models import InboundAttachment, InboundMail, Mailbox, TriageRecord
 
 
 class MailboxForm(forms.ModelForm):
@@ -57,6 +57,21 @@ class InboundAttachmentInline(admin.TabularInline):
     can_delete = False
 
 
+class TriageRecordInline(admin.TabularInline):
+    """The mail's timeline: who did which triage action when, and who undid it."""
+
+    model = TriageRecord
+    fk_name = "mail"
+    fields = ["done_at", "action", "actor", "ticket_number", "summary", "undo_until", "undone_at", "undone_by"]
+    readonly_fields = ("done_at", "action", "actor", "ticket_number", "summary", "undo_until", "undone_at", "undone_by")
+    extra = 0
+    can_delete = False
+    ordering = ["done_at", "id"]
+
+    def has_add_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+
 @admin.register(InboundMail)
 class InboundMailAdmin(admin.ModelAdmin):
     list_display = ["received_at", "mailbox", "from_address", "subject", "state", "ticket"]
@@ -79,7 +94,7 @@ class InboundMailAdmin(admin.ModelAdmin):
         "article",
     ]
     exclude = ["raw"]
-    inlines = [InboundAttachmentInline]
+    inlines = [TriageRecordInline, InboundAttachmentInline]
     list_select_related = ["mailbox", "ticket"]
 
     def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -13,7 +14,7 @@ from supportdesk.core.api import ErrorSerializer
 from supportdesk.core.exceptions import PermissionDenied
 from supportdesk.mailbox import selectors, services
 from supportdesk.mailbox.exceptions import MailCannotBeSent
-from supportdesk.mailbox.models import InboundMail
+from supportdesk.mailbox.models import InboundMail, TriageAction
 from supportdesk.tickets import selectors as ticket_selectors
 from supportdesk.tickets.api import InvalidInput, _error_text
 from supportdesk.tickets.exceptions import InvalidTicket
@@ -40,7 +41,7 @@ def _user(username: str | None) -> User | None:
         return None
     user = User.objects.filter(username=username, is_active=True).first()
     if user is None:
-        raise InvalidTicket(f"Unknown user {username!r}.")
+        raise InvalidTicket(_("Unknown user %(username)s.") % {"username": username})
     return user
 
 
@@ -79,6 +80,15 @@ class HandledOutSerializer(serializers.Serializer):
     state = serializers.CharField()
     action = serializers.CharField()
     ticket = serializers.CharField(allow_null=True, help_text="The ticket number, if any.")
+    action_id = serializers.IntegerField(
+        allow_null=True,
+        help_text="The triage action just taken: `POST /api/v1/triage/actions/{action_id}/undo` reverts it.",
+    )
+    undo_until = serializers.DateTimeField(
+        allow_null=True,
+        help_text="Until when the action can be undone; a reply or forward leaves only then. "
+        "Null when it cannot be undone (a Prio 1 ticket) or for quarantine actions.",
+    )
 
 
 def mail_payload(mail: InboundMail) -> dict[str, Any]:
@@ -93,12 +103,18 @@ def mail_payload(mail: InboundMail) -> dict[str, Any]:
     }
 
 
+UNDOABLE = (TriageAction.CREATE_TICKET, TriageAction.ADD_TO_TICKET, TriageAction.REPLY, TriageAction.FORWARD)
+
+
 def handled_payload(mail: InboundMail) -> dict[str, Any]:
+    record = selectors.triage_record_current(mail=mail) if mail.handled_action in UNDOABLE else None
     return {
         "id": mail.pk,
         "state": mail.state,
         "action": mail.handled_action,
         "ticket": mail.ticket.number if mail.ticket else None,
+        "action_id": record.pk if record is not None else None,
+        "undo_until": record.undo_until.isoformat() if record is not None and record.undo_until else None,
     }
 
 
@@ -209,14 +225,14 @@ class TriageForwardApi(APIView):
         data = _validated(TriageForwardApi.InputSerializer(data=request.data))
         colleague = _user(data["username"])
         if colleague is None:
-            raise MailCannotBeSent("Name the colleague to forward to.")
+            raise MailCannotBeSent(_("Name the colleague to forward to."))
         mail = services.triage_forward(actor=request.user, mail_id=pk, colleague=colleague, note=data["note"])
         return Response(handled_payload(mail))
 
 
 def _coordinator(request: Request) -> None:
     if not request.user.is_coordinator:
-        raise PermissionDenied("Only coordinators and admins handle quarantined mails.")
+        raise PermissionDenied(_("Only coordinators and admins handle quarantined mails."))
 
 
 class QuarantineRetryApi(APIView):
@@ -241,3 +257,28 @@ class QuarantineDiscardApi(APIView):
     def post(self, request: Request, pk: int) -> Response:
         _coordinator(request)
         return Response(handled_payload(services.quarantine_discard(actor=request.user, mail_id=pk)))
+
+
+class TriageUndoApi(APIView):
+    @extend_schema(
+        operation_id="triage_action_undo",
+        summary="Undo a triage action within its window",
+        description=(
+            "Reverts everything the action did: deletes the ticket it created (if nothing else happened to it), "
+            "removes the article it added, cancels the queued answer or forward, and puts the mail back into "
+            "triage. Allowed for the person who acted and for coordinators, until `undo_until`."
+        ),
+        request=None,
+        responses={
+            200: HandledOutSerializer,
+            403: OpenApiResponse(ErrorSerializer, description="Neither the person who acted nor a coordinator."),
+            404: OpenApiResponse(ErrorSerializer, description="No such triage action."),
+            409: OpenApiResponse(
+                ErrorSerializer,
+                description="Too late, undone already, the mail already sent, or the ticket changed since; "
+                "`detail` says which. Nothing was changed.",
+            ),
+        },
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        return Response(handled_payload(services.triage_undo(actor=request.user, record_id=pk)))

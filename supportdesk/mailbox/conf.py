@@ -53,3 +53,11 @@ def mail_max_bytes() -> int:
 def parse_workers() -> int:
     """Processes that parse large ingest batches next to the one writing them (0: parse in-process)."""
     return int(getattr(settings, "SUPPORTDESK_MAIL_PARSE_WORKERS", DEFAULT_PARSE_WORKERS))
+
+
+DEFAULT_UNDO_SECONDS = 10
+
+
+def undo_window() -> timedelta:
+    """How long a triage action can be undone (``SUPPORTDESK_TRIAGE_UNDO_SECONDS``); its mail leaves after it."""
+    return timedelta(seconds=max(0, int(getattr(settings, "SUPPORTDESK_TRIAGE_UNDO_SECONDS", DEFAULT_UNDO_SECONDS))))

@@ -23,3 +23,11 @@ class MailCannotBeSent(DomainError):
 
 class AutoAnswerRefused(DomainError):
     """An automatic answer to an automatic mail (or a bounce) would start a mail loop."""
+
+
+class UndoRefused(Conflict):
+    """The triage action can no longer be undone (too late, already undone, changed since); the message says why."""
+
+
+class TriageRecordNotFound(NotFound):
+    """No triage action with that id."""

@@ -12,15 +12,26 @@ class UserChoiceField(forms.ModelChoiceField):
         return obj.name
 
 
+NONE = _("— none —")
+CHOOSE = _("— choose —")
+
+
 class CreateTicketForm(forms.Form):
-    assignee = UserChoiceField(label=_("Assignee"), queryset=user_list_active(), required=False)
-    assignee_group = forms.ModelChoiceField(label=_("Group"), queryset=Team.objects.order_by("name"), required=False)
+    assignee = UserChoiceField(label=_("Assignee"), queryset=user_list_active(), required=False, empty_label=NONE)
+    assignee_group = forms.ModelChoiceField(
+        label=_("Group"), queryset=Team.objects.order_by("name"), required=False, empty_label=NONE
+    )
     priority = forms.TypedChoiceField(label=_("Priority"), choices=Priority.choices, coerce=int, initial=Priority.P3)
 
 
 class AddToTicketForm(forms.Form):
     ticket = forms.CharField(label=_("Ticket number"), max_length=20)
-    assignee = UserChoiceField(label=_("Assignee"), queryset=user_list_active(), required=False)
+    assignee = UserChoiceField(
+        label=_("Assignee"),
+        queryset=user_list_active(),
+        required=False,
+        empty_label=_("— unchanged —"),
+    )
 
 
 class ReplyForm(forms.Form):
@@ -28,12 +39,14 @@ class ReplyForm(forms.Form):
 
 
 class ForwardForm(forms.Form):
-    colleague = UserChoiceField(label=_("Colleague"), queryset=user_list_active().exclude(email=""))
+    colleague = UserChoiceField(label=_("Colleague"), queryset=user_list_active().exclude(email=""), empty_label=CHOOSE)
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class BulkForm(forms.Form):
     ACTIONS = (("create_ticket", _("Create tickets")), ("forward", _("Forward")))
 
-    action = forms.ChoiceField(choices=ACTIONS)
-    colleague = UserChoiceField(label=_("Colleague"), queryset=user_list_active().exclude(email=""), required=False)
+    action = forms.ChoiceField(label=_("Action"), choices=ACTIONS)
+    colleague = UserChoiceField(
+        label=_("Colleague"), queryset=user_list_active().exclude(email=""), required=False, empty_label=CHOOSE
+    )

@@ -138,8 +138,19 @@ class InboundAttachment(models.Model):
         return self.filename or self.content_id or f"attachment {self.pk}"
 
 
+class OutboundStatus(models.TextChoices):
+    SENT = "sent", _("Sent")
+    QUEUED = "queued", _("Waiting to be sent")
+    CANCELLED = "cancelled", _("Cancelled (undone)")
+    FAILED = "failed", _("Failed")
+
+
 class OutboundMail(models.Model):
-    """A mail we sent (a reply or a forward), as it went out; its Message-ID threads answers to it."""
+    """A mail we sent (a reply or a forward), as it went out; its Message-ID threads answers to it.
+
+    A mail of a triage action is stored ``queued`` and sent by a task once its undo window has
+    passed (``send_after``); undoing the action cancels it before it leaves.
+    """
 
     message_id = models.CharField(max_length=300, unique=True)
     """Without angle brackets; made by us (``make_msgid``)."""
@@ -159,7 +170,12 @@ class OutboundMail(models.Model):
     """Addresses, one per line, lower case."""
     subject = models.CharField(max_length=500, blank=True)
     sent_at = models.DateTimeField()
-    """UTC."""
+    """UTC; for a queued mail the time it is due to leave, replaced by the real time on sending."""
+    status = models.CharField(max_length=10, choices=OutboundStatus.choices, default=OutboundStatus.SENT)
+    send_after = models.DateTimeField(null=True, blank=True)
+    """UTC; a queued mail leaves no earlier (the end of the undo window). None: sent at once."""
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
     sent_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -178,3 +194,61 @@ class OutboundMail(models.Model):
     @property
     def addresses(self) -> list[str]:
         return [a for a in (*self.to.splitlines(), *self.cc.splitlines()) if a]
+
+
+class TriageRecord(models.Model):
+    """One triage action on one mail, what it did, and whether it was undone: the mail's timeline.
+
+    Everything the undo needs is here: the ticket it created (and the contact), the article it
+    added, the ticket fields it changed, the outgoing mail it queued, a held assignee notice.
+    Several records made by one bulk action share ``batch``.
+    """
+
+    mail = models.ForeignKey(InboundMail, on_delete=models.CASCADE, related_name="triage_records")
+    batch = models.UUIDField(db_index=True)
+    action = models.CharField(_("action"), max_length=20, choices=TriageAction.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    done_at = models.DateTimeField(_("done"))
+    """UTC."""
+    undo_until = models.DateTimeField(null=True, blank=True)
+    """UTC; the end of the undo window. None: this action cannot be undone (a Prio 1 ticket)."""
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    undone_at = models.DateTimeField(_("undone"), null=True, blank=True)
+    """UTC; set once, when the action was undone."""
+    finalized_at = models.DateTimeField(null=True, blank=True)
+    """UTC; when the window passed without an undo and the held notices went out."""
+    ticket = models.ForeignKey("tickets.Ticket", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    ticket_number = models.CharField(max_length=30, blank=True)
+    """Kept for the timeline when the ticket is deleted by the undo."""
+    ticket_created = models.BooleanField(default=False)
+    ticket_version = models.PositiveIntegerField(null=True, blank=True)
+    """The ticket's version right after the action: a later change forbids the undo."""
+    ticket_previous = models.JSONField(default=dict, blank=True)
+    """Fields the action changed on an existing ticket, with their old values (``status``, ``assignee``)."""
+    contact_created = models.ForeignKey(
+        "tickets.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    article = models.ForeignKey("tickets.Article", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    """The article the action added to an existing ticket."""
+    outbound = models.ForeignKey(OutboundMail, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    notice_held = models.BooleanField(default=False)
+    """The new ticket's assignee is told only when the window has passed."""
+    summary = models.CharField(max_length=300, blank=True)
+    """What happened, for the timeline (recipient, colleague)."""
+
+    class Meta:
+        ordering = ["-done_at", "-id"]
+        verbose_name = _("triage action")
+        verbose_name_plural = _("triage actions")
+        indexes = [models.Index(fields=["actor", "done_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.action} of mail {self.mail_id}"
+
+    @property
+    def undone(self) -> bool:
+        return self.undone_at is not None

@@ -2,14 +2,24 @@
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from supportdesk.accounts.models import User
 from supportdesk.accounts.selectors import user_get_mailbox_head, user_list_active
 from supportdesk.mailbox import conf
 from supportdesk.mailbox.exceptions import MailNotFound
-from supportdesk.mailbox.models import InboundAttachment, InboundMail, InboundState, Mailbox, OutboundMail
+from supportdesk.mailbox.models import (
+    InboundAttachment,
+    InboundMail,
+    InboundState,
+    Mailbox,
+    OutboundMail,
+    TriageAction,
+    TriageRecord,
+)
 from supportdesk.tickets.models import Contact, ContactEmail, Customer, Ticket
 from supportdesk.tickets.selectors import Suggestion, assignment_suggest, contact_by_email
 
@@ -43,14 +53,14 @@ def inbound_mail_quarantine_list() -> QuerySet[InboundMail]:
 def inbound_mail_get(*, pk: int) -> InboundMail:
     mail = InboundMail.objects.filter(pk=pk).select_related("ticket", "handled_by").first()
     if mail is None:
-        raise MailNotFound(f"No received mail {pk}.")
+        raise MailNotFound(_("No received mail %(id)s.") % {"id": pk})
     return mail
 
 
 def inbound_attachment_get(*, pk: int) -> InboundAttachment:
     attachment = InboundAttachment.objects.filter(pk=pk).first()
     if attachment is None:
-        raise MailNotFound(f"No attachment {pk}.")
+        raise MailNotFound(_("No attachment %(id)s.") % {"id": pk})
     return attachment
 
 
@@ -152,3 +162,52 @@ def ticket_participants(*, ticket: Ticket) -> set[str]:
     for to, cc in OutboundMail.objects.filter(ticket=ticket).values_list("to", "cc"):
         addresses.update(a.strip().lower() for a in (*to.splitlines(), *cc.splitlines()) if a.strip())
     return addresses
+
+
+def triage_record_list(*, mail: InboundMail) -> QuerySet[TriageRecord]:
+    """The mail's timeline: every triage action on it, who did it and who undid it, oldest first."""
+    return mail.triage_records.select_related("actor", "undone_by").order_by("done_at", "id")
+
+
+def triage_record_current(*, mail: InboundMail) -> TriageRecord | None:
+    """The action that took the mail out of triage (the latest one not undone)."""
+    return mail.triage_records.filter(undone_at__isnull=True).order_by("-done_at", "-id").first()
+
+
+@dataclass(frozen=True)
+class UndoOffer:
+    """The last triage action (or bulk action) of a person that can still be undone: the toast."""
+
+    records: list[TriageRecord]
+    undo_until: datetime
+    text: str
+
+
+def _record_text(record: TriageRecord) -> str:
+    if record.action == TriageAction.CREATE_TICKET:
+        return _("Ticket %(number)s created.") % {"number": record.ticket_number}
+    if record.action == TriageAction.ADD_TO_TICKET:
+        return _("Mail added to %(number)s.") % {"number": record.ticket_number}
+    if record.action == TriageAction.REPLY:
+        return _("Answer to %(to)s will be sent.") % {"to": record.summary}
+    return _("Forward to %(name)s will be sent.") % {"name": record.summary}
+
+
+def triage_undo_offer(*, user: User, now: datetime) -> UndoOffer | None:
+    """``user``'s latest triage action, with all the records of its bulk batch, if it can still
+    be undone at ``now``; None otherwise."""
+    last = (
+        TriageRecord.objects.filter(actor=user, undone_at__isnull=True, finalized_at__isnull=True, undo_until__gt=now)
+        .order_by("-done_at", "-id")
+        .first()
+    )
+    if last is None:
+        return None
+    records = list(
+        TriageRecord.objects.filter(
+            batch=last.batch, undone_at__isnull=True, finalized_at__isnull=True, undo_until__gt=now
+        ).order_by("id")
+    )
+    many = _("%(count)s mails handled.") % {"count": len(records)}
+    text = _record_text(records[0]) if len(records) == 1 else many
+    return UndoOffer(records=records, undo_until=min(r.undo_until for r in records if r.undo_until), text=text)

@@ -7,6 +7,7 @@ app_name = "mailbox"
 urlpatterns = [
     path("triage/", views.triage, name="triage"),
     path("triage/bulk/", views.triage_bulk, name="triage_bulk"),
+    path("triage/undo/", views.triage_undo, name="triage_undo"),
     path("triage/<int:pk>/create-ticket/", views.triage_create_ticket, name="create_ticket"),
     path("triage/<int:pk>/add-to-ticket/", views.triage_add_to_ticket, name="add_to_ticket"),
     path("triage/<int:pk>/reply/", views.triage_reply, name="reply"),

@@ -1,10 +1,12 @@
 """Pages of the support mailbox: triage for the mailbox head (R20, R21) and quarantine for coordinators.
 
-Plain forms, one per action, each posting to its own URL and redirecting back (keyboard-friendly,
-no script). Domain errors become messages on the page.
+Plain forms, one per action, each posting to its own URL and redirecting back; they work without
+script. ``triage-keys.js`` adds the keyboard shortcuts and the undo countdown. After an action the
+page shows the undo toast (from the database, so a reload keeps it); domain errors become messages.
 """
 
 import logging
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,9 +14,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from supportdesk.accounts.models import User
@@ -87,6 +91,8 @@ def triage(request: Request) -> HttpResponse:
     mails = list(selectors.inbound_mail_triage_list().defer(None)[:PAGE_MAILS])
     attachments = selectors.attachments_by_mail(mail_ids=[m.pk for m in mails])
     cards = [_card(m, attachments.get(m.pk, [])) for m in mails]
+    now = timezone.now()
+    undo = selectors.triage_undo_offer(user=request.user, now=now)
     return render(
         request,
         "mailbox/triage.html",
@@ -95,18 +101,18 @@ def triage(request: Request) -> HttpResponse:
             "total": selectors.inbound_mail_triage_list().count(),
             "owner": selectors.triage_owner(),
             "bulk_form": BulkForm(),
+            "undo": undo,
+            "undo_seconds": max(1, round((undo.undo_until - now).total_seconds())) if undo else 0,
         },
     )
 
 
-def _act(request: Request, action: Any, success: str) -> HttpResponse:
+def _act(request: Request, action: Any) -> HttpResponse:
+    """Run one action; its outcome shows as the undo toast, an error as a message."""
     try:
-        mail = action()
+        action()
     except DomainError as exc:
         messages.error(request, exc.message)
-    else:
-        ticket = f" ({mail.ticket.number})" if mail.ticket else ""
-        messages.success(request, success + ticket)
     return redirect("mailbox:triage")
 
 
@@ -134,7 +140,6 @@ def triage_create_ticket(request: Request, pk: int) -> HttpResponse:
             assignee_group=data["assignee_group"],
             priority=data["priority"],
         ),
-        _("Ticket created."),
     )
 
 
@@ -152,7 +157,7 @@ def triage_add_to_ticket(request: Request, pk: int) -> HttpResponse:
             actor=request.user, mail_id=pk, ticket=ticket, assignee=form.cleaned_data["assignee"]
         )
 
-    return _act(request, action, _("Mail added to the ticket."))
+    return _act(request, action)
 
 
 @login_required
@@ -164,7 +169,6 @@ def triage_reply(request: Request, pk: int) -> HttpResponse:
     return _act(
         request,
         lambda: services.triage_reply(actor=request.user, mail_id=pk, body=form.cleaned_data["body"]),
-        _("Answer sent."),
     )
 
 
@@ -179,7 +183,6 @@ def triage_forward(request: Request, pk: int) -> HttpResponse:
         lambda: services.triage_forward(
             actor=request.user, mail_id=pk, colleague=form.cleaned_data["colleague"], note=form.cleaned_data["note"]
         ),
-        _("Mail forwarded."),
     )
 
 
@@ -194,17 +197,38 @@ def triage_bulk(request: Request) -> HttpResponse:
     if action == "forward" and colleague is None:
         messages.error(request, _("Choose the colleague to forward to."))
         return redirect("mailbox:triage")
-    done = 0
+    if not mail_ids:
+        messages.error(request, _("Select the mails first."))
+        return redirect("mailbox:triage")
+    batch = uuid.uuid4()  # one undo for the whole bulk action
     for mail_id in mail_ids:
         try:  # each mail is its own transaction: one already handled does not stop the others
             if action == "forward":
-                services.triage_forward(actor=request.user, mail_id=mail_id, colleague=colleague)
+                services.triage_forward(actor=request.user, mail_id=mail_id, colleague=colleague, batch=batch)
             else:
-                services.triage_create_ticket(actor=request.user, mail_id=mail_id)
-            done += 1
+                services.triage_create_ticket(actor=request.user, mail_id=mail_id, batch=batch)
         except DomainError as exc:
             messages.error(request, exc.message)
-    messages.success(request, _("%(count)s mails handled.") % {"count": done})
+    return redirect("mailbox:triage")
+
+
+@login_required
+@require_POST
+def triage_undo(request: Request) -> HttpResponse:
+    record_ids = [int(v) for v in request.POST.getlist("records") if v.isdigit()]
+    done, errors = services.triage_undo_many(actor=request.user, record_ids=record_ids)
+    for error in errors:
+        messages.error(request, error)
+    if done:
+        messages.success(
+            request,
+            ngettext(
+                "Undone: the mail waits in triage again.",
+                "Undone: %(count)s mails wait in triage again.",
+                done,
+            )
+            % {"count": done},
+        )
     return redirect("mailbox:triage")
 
 
@@ -246,7 +270,7 @@ def _quarantine_act(request: Request, action: Any, success: str) -> HttpResponse
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"{success} ({mail.get_state_display()})")
+        messages.success(request, _("%(done)s (%(state)s)") % {"done": success, "state": mail.get_state_display()})
     return redirect("mailbox:quarantine")
 
 

@@ -17,6 +17,9 @@ from supportdesk.mailbox.services.ingest import (
 from supportdesk.mailbox.services.outbound import (
     mail_send,
     may_auto_answer,
+    outbound_mail_cancel,
+    outbound_mail_deliver,
+    outbound_mail_sweep,
     reply_subject,
     subject_with_number,
     ticket_reply,
@@ -29,6 +32,7 @@ from supportdesk.mailbox.services.triage import (
     triage_forward,
     triage_reply,
 )
+from supportdesk.mailbox.services.undo import triage_record_finalize, triage_undo, triage_undo_many
 
 __all__ = [
     "BATCH_SIZE",
@@ -44,6 +48,9 @@ __all__ = [
     "mailbox_uidvalidity_set",
     "mails_ingest",
     "may_auto_answer",
+    "outbound_mail_cancel",
+    "outbound_mail_deliver",
+    "outbound_mail_sweep",
     "parse_job_for",
     "quarantine_discard",
     "quarantine_retry",
@@ -55,5 +62,8 @@ __all__ = [
     "triage_add_to_ticket",
     "triage_create_ticket",
     "triage_forward",
+    "triage_record_finalize",
     "triage_reply",
+    "triage_undo",
+    "triage_undo_many",
 ]

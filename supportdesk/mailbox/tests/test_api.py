@@ -5,6 +5,7 @@ from rest_framework.test import APIClient
 
 from supportdesk.mailbox import services
 from supportdesk.mailbox.models import InboundAttachment, InboundMail, InboundState, Mailbox
+from supportdesk.mailbox.tests.helpers import run_enqueued
 from supportdesk.mailbox.tests.test_ingest import make_mail
 from supportdesk.tickets.services import ticket_create
 
@@ -52,6 +53,7 @@ def test_add_to_ticket_reply_forward(api, mailbox, agent, smtp_sink):
     assert response.json()["ticket"] == ticket.number
     assert api.post(f"/api/v1/triage/{two.pk}/reply", {"body": "Danke"}, format="json").status_code == 200
     assert api.post(f"/api/v1/triage/{three.pk}/forward", {"username": "jonas"}, format="json").status_code == 200
+    assert run_enqueued("outbound_mail_send") == 2
     assert len(smtp_sink.wait_for(2)) == 2
     unknown = api.post("/api/v1/triage/9999/reply", {"body": "x"}, format="json")
     assert unknown.status_code == 404

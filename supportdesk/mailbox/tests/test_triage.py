@@ -7,6 +7,7 @@ from supportdesk.core.exceptions import PermissionDenied
 from supportdesk.mailbox import selectors, services
 from supportdesk.mailbox.exceptions import AutoAnswerRefused, MailAlreadyHandled
 from supportdesk.mailbox.models import InboundMail, InboundState, Mailbox, OutboundMail, TriageAction
+from supportdesk.mailbox.tests.helpers import run_enqueued
 from supportdesk.mailbox.tests.test_ingest import make_mail
 from supportdesk.tickets.models import ArticleKind, Channel, Status
 from supportdesk.tickets.services import ticket_create, ticket_update
@@ -72,6 +73,7 @@ def test_add_to_ticket_reopens_and_assigns(mailbox, coordinator, agent):
 def test_reply_goes_out_over_smtp_with_the_thread(mailbox, coordinator, smtp_sink):
     mail = ingest(mailbox, make_mail(1, subject="AW: Drucker", references="<a@kunde.example>"))
     services.triage_reply(actor=coordinator, mail_id=mail.pk, body="Wir kümmern uns.")
+    assert run_enqueued("outbound_mail_send") == 1  # at the end of the undo window
     [sent] = smtp_sink.wait_for(1)
     outbound = OutboundMail.objects.get()
     assert sent["Message-ID"] == f"<{outbound.message_id}>"
@@ -96,6 +98,7 @@ def test_forward_to_the_colleague_addressed(mailbox, coordinator, agent, smtp_si
     parsed = parsing.parse(raw)
     assert selectors.forward_suggest(to=parsed.to, cc=parsed.cc, text=parsed.text) == agent
     services.triage_forward(actor=coordinator, mail_id=mail.pk, colleague=agent, note="Für dich.")
+    run_enqueued("outbound_mail_send")
     [sent] = smtp_sink.wait_for(1)
     assert sent["To"] == "jonas@example.test"
     assert sent["Subject"] == "WG: Drucker defekt 1"
@@ -149,12 +152,11 @@ def test_automatic_mail_is_marked_and_never_answers_an_automatic_one(mailbox, sm
     assert sent["Auto-Submitted"] == "auto-replied"
 
 
-def test_smtp_refusal_rolls_the_action_back(mailbox, coordinator, smtp_sink):
+def test_smtp_refusal_rolls_a_direct_send_back(mailbox, coordinator, smtp_sink):
     smtp_sink.refuse = True
     mail = ingest(mailbox, make_mail(1))
     with pytest.raises(services.outbound.MailCannotBeSent):
-        services.triage_reply(actor=coordinator, mail_id=mail.pk, body="x")
-    assert InboundMail.objects.get().state == InboundState.TRIAGE
+        services.mail_send(actor=coordinator, to=["a@x.example"], subject="s", body="b", inbound=mail)
     assert not OutboundMail.objects.exists()
 
 

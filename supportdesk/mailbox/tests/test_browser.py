@@ -1,0 +1,116 @@
+"""The triage page driven by the keyboard in a real browser (Debian's Chromium through Playwright)."""
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+from django.urls import reverse
+
+from supportdesk.mailbox import services
+from supportdesk.mailbox.models import InboundMail, InboundState, Mailbox, OutboundMail, OutboundStatus
+from supportdesk.mailbox.tests.test_ingest import make_mail
+from supportdesk.tickets.models import Ticket
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "secret-pass-123"
+SCREENSHOTS = Path(django_settings.BASE_DIR).parent / "var" / "screenshots"
+
+
+def shot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)
+
+
+@pytest.fixture
+def csp_violations(page) -> Iterator[list[str]]:
+    found: list[str] = []
+    page.on("console", lambda msg: found.append(msg.text) if "Content Security Policy" in msg.text else None)
+    yield found
+    assert found == []
+
+
+@pytest.fixture
+def three_mails(transactional_db) -> list[InboundMail]:
+    mailbox = Mailbox.objects.create(name="support", host="127.0.0.1", port=143, security="plain")
+    return services.mails_ingest(mailbox=mailbox, items=[(None, make_mail(n)) for n in (1, 2, 3)])
+
+
+def current_id(page) -> str:
+    return page.locator(".triage-mail.is-current").get_attribute("id") or ""
+
+
+def test_triage_by_keyboard_with_undo(page, coordinator, agent, three_mails, csp_violations):
+    page.goto(reverse("accounts:login"))
+    page.get_by_label("Benutzername").fill("horst")
+    page.get_by_label("Passwort").fill(PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+    page.wait_for_url("**/roster/today/")
+    page.goto(reverse("mailbox:triage"))
+    newest, middle, oldest = (f"mail-{m.pk}" for m in reversed(three_mails))
+
+    # j/k and the arrows move between the mails
+    assert current_id(page) == newest
+    page.keyboard.press("j")
+    assert current_id(page) == middle
+    page.keyboard.press("ArrowDown")
+    assert current_id(page) == oldest
+    page.keyboard.press("k")
+    assert current_id(page) == middle
+
+    # ? shows the help, Escape closes it
+    page.keyboard.press("?")
+    help_box = page.locator("#triage-help")
+    assert help_box.is_visible()
+    assert help_box.get_by_text("Ticket erstellen (die ausgewählten Mails, sonst diese)").is_visible()
+    page.keyboard.press("Escape")
+    assert not help_box.is_visible()
+
+    # t turns the current mail into a ticket; the toast offers the undo
+    page.keyboard.press("t")
+    toast = page.locator("#triage-toast")
+    toast.wait_for()
+    ticket = Ticket.objects.get()
+    assert f"Ticket {ticket.number} erstellt." in toast.inner_text()
+    assert re.search(r"Rückgängig\s*\(\d+ s\)", toast.inner_text())
+    assert page.locator(".triage-mail").count() == 2
+    # z undoes it: the ticket is gone, the mail is back
+    page.keyboard.press("z")
+    page.get_by_text("Rückgängig gemacht: Die Mail wartet wieder in der Triage.").wait_for()
+    assert page.locator(".triage-mail").count() == 3
+    assert not Ticket.objects.exists()
+
+    # r goes to the answer; typing there triggers no shortcut; Ctrl+Enter sends
+    page.keyboard.press("r")
+    answer = page.locator(f'#{newest} textarea[name$="-body"]')
+    assert answer.evaluate("el => el === document.activeElement")
+    page.keyboard.type("Wir kümmern uns, j und k.")
+    assert current_id(page) == newest
+    page.keyboard.press("Control+Enter")
+    page.locator("#triage-toast").wait_for()
+    assert "Antwort an erika@kunde.example wird gesendet." in page.locator("#triage-toast").inner_text()
+    assert OutboundMail.objects.get().status == OutboundStatus.QUEUED
+    # u undoes too: the answer never leaves
+    page.keyboard.press("u")
+    page.get_by_text("Rückgängig gemacht").first.wait_for()
+    assert OutboundMail.objects.get().status == OutboundStatus.CANCELLED
+
+    # x selects for the bulk action, t then acts on the selection
+    page.keyboard.press("x")
+    page.keyboard.press("j")
+    page.keyboard.press("x")
+    assert page.locator('input[name="mails"]:checked').count() == 2
+    page.keyboard.press("t")
+    page.locator("#triage-toast").wait_for()
+    assert "2 Mails bearbeitet." in page.locator("#triage-toast").inner_text()
+    assert InboundMail.objects.filter(state=InboundState.ARTICLE).count() == 2
+    page.keyboard.press("?")
+    shot(page, "mailbox-triage-toast-help")
+    page.set_viewport_size({"width": 390, "height": 844})
+    shot(page, "mailbox-triage-toast-help-phone")
+    page.keyboard.press("Escape")
+    page.keyboard.press("z")
+    page.get_by_text("Rückgängig gemacht: 2 Mails warten wieder in der Triage.").wait_for()
+    assert InboundMail.objects.filter(state=InboundState.TRIAGE).count() == 3
