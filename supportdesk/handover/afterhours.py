@@ -3,6 +3,9 @@
 A mail from a person that arrives outside the support window and outside core hours gets one
 answer saying when support resumes (the next start of core hours), in the language of the mail.
 Never to automatic mails, bounces, floods or our own address; at most once per sender and day.
+
+The intake only decides and claims the day's answer; the answer itself is sent by a task
+enqueued in the intake's transaction, so a slow SMTP server never holds an intake batch.
 """
 
 import logging
@@ -13,6 +16,7 @@ from email import policy as email_policy
 from email.parser import BytesHeaderParser
 
 from django.db import IntegrityError, transaction
+from django.tasks import task
 from django.utils import formats, translation
 
 from supportdesk.handover.models import AfterHoursReply
@@ -146,13 +150,13 @@ def _refusal(mail: InboundMail, parsed: ParsedMail | None, headers) -> str:  # t
 @transaction.atomic
 def after_hours_acknowledge(
     *, inbound_mail: InboundMail, now: datetime, parsed: ParsedMail | None = None
-) -> OutboundMail | None:
-    """Answer ``inbound_mail`` once with the time support resumes, if it came after hours from a person.
+) -> AfterHoursReply | None:
+    """Claim today's answer to ``inbound_mail`` and enqueue its sending, if it came after hours from a person.
 
-    Returns the answer, or None when none is due (inside the window or core hours, an automatic
+    Returns the claim, or None when none is due (inside the window or core hours, an automatic
     mail, a bounce, a flood, a no-reply sender, or this sender had today's answer already).
-    A refused SMTP delivery is logged and leaves no trace, so a later mail of the day is answered.
-    Safe inside the caller's transaction (e.g. the mailbox intake): it never raises on a send failure.
+    Runs inside the caller's transaction (the mailbox intake) and does no I/O: the task
+    :func:`after_hours_reply_send` writes and sends the answer once that transaction committed.
     """
     if not is_after_hours(now):
         return None
@@ -168,31 +172,54 @@ def after_hours_acknowledge(
     content_language = str(headers.get("Content-Language", "") or "") if headers is not None else ""
     subject = inbound_mail.subject or (parsed.subject if parsed else "")
     language = mail_language(subject=subject, body=_body_text(raw, parsed), content_language=content_language)
-    text = REPLY_TEXT[language]
-    with translation.override(language):
-        resumes = formats.date_format(resumes_at(now), text["format"])
     try:
         with transaction.atomic():
             claim = AfterHoursReply.objects.create(sender=sender, date=day, sent_at=now, language=language)
     except IntegrityError:
         return None  # this sender had today's answer already
-    references = [inbound_mail.message_id] if inbound_mail.message_id else []
+    # The intake stores the mail row after deciding it: the task gets what it needs, not its id.
+    after_hours_reply_send.enqueue(
+        claim_id=claim.pk, subject=subject, message_id=inbound_mail.message_id, now=now.isoformat()
+    )
+    return claim
+
+
+@transaction.atomic
+def after_hours_reply_deliver(*, claim_id: int, subject: str, message_id: str, now: datetime) -> OutboundMail | None:
+    """Send the claimed answer to the mail ``message_id`` once (the task's work). A refused SMTP
+    delivery is logged and leaves no trace (the claim is released), so a later mail of the day is
+    answered."""
+    claim = AfterHoursReply.objects.select_for_update().filter(pk=claim_id).first()
+    if claim is None or claim.message_id:
+        return None  # released after a failure, or sent already: a duplicate task does nothing
+    language = claim.language if claim.language in REPLY_TEXT else "en"
+    text = REPLY_TEXT[language]
+    with translation.override(language):
+        resumes = formats.date_format(resumes_at(now), text["format"])
     try:
         with transaction.atomic():
             outbound = _mail_send(
                 actor=None,
-                to=[sender],
+                to=[claim.sender],
                 subject=text["subject"].format(subject=subject or "—"),
                 body=text["body"].format(resumes=resumes),
-                inbound=inbound_mail if inbound_mail.pk else None,
-                references=references,
+                references=[message_id] if message_id else [],
                 automatic=True,
                 now=now,
             )
     except (MailCannotBeSent, AutoAnswerRefused) as exc:
-        logger.warning("after hours: answer to %s not sent: %s", sender, exc)
-        AfterHoursReply.objects.filter(pk=claim.pk).delete()
+        logger.warning("after hours: answer to %s not sent: %s", claim.sender, exc)
+        claim.delete()
         return None
-    AfterHoursReply.objects.filter(pk=claim.pk).update(message_id=outbound.message_id)
-    logger.info("after hours: answered %s (%s), support resumes %s", sender, language, resumes)
+    claim.message_id = outbound.message_id
+    claim.save(update_fields=["message_id"])
+    logger.info("after hours: answered %s (%s), support resumes %s", claim.sender, language, resumes)
     return outbound
+
+
+@task
+def after_hours_reply_send(*, claim_id: int, subject: str, message_id: str, now: str) -> None:
+    """Send the after-hours answer the intake claimed (``now``: the mail's arrival, ISO)."""
+    after_hours_reply_deliver(
+        claim_id=claim_id, subject=subject, message_id=message_id, now=datetime.fromisoformat(now)
+    )

@@ -13,7 +13,7 @@ from supportdesk.handover.tests.factories import MONDAY, SATURDAY, at
 from supportdesk.mailbox import services as mailbox_services
 from supportdesk.mailbox.models import Mailbox, OutboundMail
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_tasks")]
 
 GERMAN = ("Drucker geht nicht", "Hallo,\nder Drucker im Lager funktioniert seit heute nicht.\nViele Grüße")
 ENGLISH = ("Printer broken", "Hello,\nthe printer in the warehouse does not work since today.\nKind regards")

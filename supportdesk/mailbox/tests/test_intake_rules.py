@@ -7,8 +7,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from supportdesk.escalation.models import Escalation, Prio1Rule
+from supportdesk.handover.models import AfterHoursReply
 from supportdesk.mailbox import services
-from supportdesk.mailbox.models import InboundMail, InboundState, Mailbox
+from supportdesk.mailbox.models import InboundMail, InboundState, Mailbox, OutboundMail
+from supportdesk.mailbox.tests.helpers import enqueued, run_enqueued
 from supportdesk.mailbox.tests.test_ingest import make_mail
 from supportdesk.tickets.models import Prio1Case
 from supportdesk.tickets.tests.factories import ContactEmailFactory
@@ -59,6 +61,11 @@ def test_without_a_matching_rule_the_mail_waits_in_triage(mailbox):
 def test_after_hours_a_person_gets_one_answer_a_day(mailbox, smtp_sink):
     ingest(mailbox, fresh_mail(3, subject="Frage zur Rechnung"), MONDAY_EVENING)
     ingest(mailbox, fresh_mail(4, subject="Noch eine Frage"), MONDAY_EVENING)
+    # the intake only claimed the answer and enqueued it: no SMTP inside the intake transaction
+    assert smtp_sink.messages == []
+    assert not OutboundMail.objects.exists()
+    assert AfterHoursReply.objects.get().message_id == ""
+    assert run_enqueued("after_hours_reply_send") == 1
 
     [answer] = smtp_sink.wait_for(1)
     assert answer["To"] == "erika@kunde.example"
@@ -66,6 +73,9 @@ def test_after_hours_a_person_gets_one_answer_a_day(mailbox, smtp_sink):
     text = answer.get_body(("plain",)).get_content()
     assert "Dienstag, 3. März 2026, 09:00" in text  # support resumes Tuesday morning
     assert len(smtp_sink.messages) == 1
+    outbound = OutboundMail.objects.get()
+    assert AfterHoursReply.objects.get().message_id == outbound.message_id
+    assert answer["In-Reply-To"] == "<mail-3@kunde.example>"
 
 
 def test_no_after_hours_answer_to_automatic_mail_or_old_mail_or_in_core_hours(mailbox, smtp_sink):
@@ -75,4 +85,18 @@ def test_no_after_hours_answer_to_automatic_mail_or_old_mail_or_in_core_hours(ma
     ingest(mailbox, automatic, MONDAY_EVENING)
     ingest(mailbox, fresh_mail(6, subject="Alte Mail aus dem Import", at="08:00"), MONDAY_EVENING.replace(day=5))
     ingest(mailbox, fresh_mail(7, subject="Am Vormittag", at="10:00"), MONDAY_EVENING.replace(hour=10, minute=5))
+    assert not enqueued("after_hours_reply_send")
     assert smtp_sink.messages == []
+
+
+def test_a_refused_after_hours_answer_releases_the_day(mailbox, smtp_sink):
+    smtp_sink.refuse = True
+    ingest(mailbox, fresh_mail(8, subject="Frage"), MONDAY_EVENING)
+    run_enqueued("after_hours_reply_send")
+    assert not AfterHoursReply.objects.exists()  # so the next mail of the day is answered
+    assert not OutboundMail.objects.exists()
+    smtp_sink.refuse = False
+    ingest(mailbox, fresh_mail(9, subject="Noch eine"), MONDAY_EVENING)
+    run_enqueued("after_hours_reply_send")
+    run_enqueued("after_hours_reply_send")  # nothing left: a duplicate would find the claim sent
+    assert len(smtp_sink.wait_for(1)) == 1
