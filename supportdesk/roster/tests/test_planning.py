@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import time
 from collections import Counter
 from datetime import date, timedelta
 
@@ -243,14 +242,12 @@ def test_solve_is_deterministic_for_a_large_pool() -> None:
     check_invariants(request, first)
 
 
-def test_a_typical_week_is_fast() -> None:
+def test_a_typical_week_with_a_part_timer_is_planned_without_problems() -> None:
+    """How fast is a figure of bench/roster.py, not an assertion here."""
     days = weekdays_from(MONDAY, 1)
     people = [Person(n, f"user{n}", FULL if n != 3 else MON_WED) for n in range(1, 9)]
     request = PlanRequest(days=days, people=people)
-    solve(PlanRequest(days=days[:1], people=people))  # OR-Tools' import is paid once per process
-    started = time.perf_counter()
     result = solve(request)
-    assert time.perf_counter() - started < 0.5
     check_invariants(request, result)
     assert result.problems == []
 
