@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.http import Http404
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -26,6 +27,21 @@ from supportdesk.roster import reports, selectors, services
 from supportdesk.roster.models import Duty, SwapKind, SwapRequest, SwapStatus
 
 MAX_DAYS = 400
+
+
+class LocalizedApiView(APIView):
+    """Answers, errors included, in the language of the user the token belongs to, as the pages do.
+
+    ``UserPreferencesMiddleware`` cannot do it for bearer tokens: DRF authenticates
+    inside the view, after the middleware ran with an anonymous user.
+    """
+
+    def perform_authentication(self, request: Request) -> None:
+        super().perform_authentication(request)
+        language = getattr(request.user, "language", "")
+        if language:
+            translation.activate(language)
+            request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
 
 
 class InvalidParameters(APIException):
@@ -105,13 +121,13 @@ def oncall_payload(*, at: datetime) -> dict[str, Any]:
     }
 
 
-class OnCallApi(APIView):
+class OnCallApi(LocalizedApiView):
     class InputSerializer(serializers.Serializer):
         at = serializers.DateTimeField(required=False)
 
         def validate_at(self, value: datetime) -> datetime:
             if not 1970 <= value.year <= 9000:
-                raise serializers.ValidationError("Must be between the years 1970 and 9000.")
+                raise serializers.ValidationError(_("Must be between the years 1970 and 9000."))
             return value
 
     class OutputSerializer(serializers.Serializer):
@@ -138,7 +154,7 @@ class OnCallApi(APIView):
         return Response(oncall_payload(at=params.get("at") or timezone.now()))
 
 
-class RosterListApi(APIView):
+class RosterListApi(LocalizedApiView):
     class InputSerializer(serializers.Serializer):
         start = serializers.DateField(required=False)
         end = serializers.DateField(required=False)
@@ -148,11 +164,11 @@ class RosterListApi(APIView):
             try:
                 end = attrs.get("end") or start + timedelta(days=6)
             except OverflowError as exc:
-                raise serializers.ValidationError("start is too late.") from exc
+                raise serializers.ValidationError(_("start is too late.")) from exc
             if end < start:
-                raise serializers.ValidationError("end must not be before start.")
+                raise serializers.ValidationError(_("end must not be before start."))
             if (end - start).days > MAX_DAYS:
-                raise serializers.ValidationError(f"At most {MAX_DAYS} days per request.")
+                raise serializers.ValidationError(_("At most %(days)s days per request.") % {"days": MAX_DAYS})
             return {"start": start, "end": end}
 
     class OutputSerializer(serializers.Serializer):
@@ -211,14 +227,14 @@ class CellSerializer(serializers.Serializer):
 def _user_by_username(username: str) -> User:
     user = User.objects.filter(username=username, is_active=True).first()
     if user is None:
-        raise NotFound(f"No active user {username!r}.")
+        raise NotFound(_("No active user %(username)r.") % {"username": username})
     return user
 
 
 def _duty_by_code(code: str) -> Duty:
     duty = Duty.objects.filter(code=code).first()
     if duty is None:
-        raise NotFound(f"No duty {code!r}.")
+        raise NotFound(_("No duty %(code)r.") % {"code": code})
     return duty
 
 
@@ -241,7 +257,7 @@ def absence_payload(cover: selectors.AbsenceCover, *, viewer: User) -> dict[str,
     }
 
 
-class AbsenceListCreateApi(APIView):
+class AbsenceListCreateApi(LocalizedApiView):
     class InputSerializer(serializers.Serializer):
         class Meta:
             ref_name = "AbsenceInput"
@@ -357,7 +373,7 @@ class SwapOutputSerializer(serializers.Serializer):
     decided_by = serializers.CharField(allow_null=True)
 
 
-class SwapListCreateApi(APIView):
+class SwapListCreateApi(LocalizedApiView):
     class InputSerializer(serializers.Serializer):
         class Meta:
             ref_name = "SwapRequestInput"
@@ -404,7 +420,7 @@ class SwapListCreateApi(APIView):
         return Response(swap_payload(req), status=201)
 
 
-class SwapActionApi(APIView):
+class SwapActionApi(LocalizedApiView):
     """``accept``, ``decline`` or ``withdraw`` one request."""
 
     action: str = ""
@@ -420,7 +436,7 @@ class SwapActionApi(APIView):
         data = _validated(self.InputSerializer(data=request.data))
         req = selectors.swap_request_get(pk=pk)
         if req is None:
-            raise NotFound("No such swap request.")
+            raise NotFound(_("No such swap request."))
         if self.action == "accept":
             req = services.swap_request_accept(actor=request.user, request=req, token=data.get("token"))
         elif self.action == "decline":
@@ -467,7 +483,7 @@ class XlsxRenderer(BaseRenderer):
         return data if isinstance(data, bytes) else b""
 
 
-class WorkingTimeReportApi(APIView):
+class WorkingTimeReportApi(LocalizedApiView):
     """Duties held per person in a month, as regular working time (R8).
 
     Coordinators get everyone, anyone else only themselves. JSON by default;
@@ -483,13 +499,13 @@ class WorkingTimeReportApi(APIView):
             try:
                 return reports.parse_month(value, today=selectors.today())
             except ValueError as exc:
-                raise serializers.ValidationError("Use YYYY-MM, e.g. 2026-11.") from exc
+                raise serializers.ValidationError(_("Use YYYY-MM, e.g. 2026-11.")) from exc
 
     def perform_content_negotiation(self, request: Request, force: bool = False) -> tuple[BaseRenderer, str]:
         try:
             return super().perform_content_negotiation(request, force)
         except Http404 as exc:
-            raise InvalidParameters("format: use json, csv or xlsx.") from exc
+            raise InvalidParameters(_("format: use json, csv or xlsx.")) from exc
 
     def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
         # Errors keep DRF's {"detail": ...} shape as JSON, whatever format was asked for (STYLE 13).

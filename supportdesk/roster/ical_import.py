@@ -1,7 +1,8 @@
 """Read absences out of an iCalendar file (an exported vacation calendar).
 
-Pure parsing: no database. ``services.absences_import_ical`` matches the mail
-addresses to people and writes the absences.
+Pure parsing: no database; problems are worded in the active language.
+``services.absences_import_ical`` matches the mail addresses to people and
+writes the absences.
 """
 
 import re
@@ -9,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import icalendar
+from django.utils.translation import gettext as _
 
 MAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
 
@@ -27,7 +29,7 @@ class Event:
     end: date | None = None
     """Inclusive (iCalendar's DTEND is exclusive)."""
     problem: str = ""
-    """Why the event cannot become an absence; empty if it can."""
+    """Why the event cannot become an absence (in the active language); empty if it can."""
 
 
 def _mailto(value: object) -> str:
@@ -54,21 +56,21 @@ def _event(component: icalendar.cal.Component) -> Event:
     summary = str(component.get("SUMMARY", "")).strip()
     event = Event(uid=str(component.get("UID", "")).strip(), summary=summary[:200], emails=_addresses(component))
     if not event.uid:
-        event.problem = "event without UID"
+        event.problem = _("event without UID")
         return event
     dtstart = component.get("DTSTART")
     if dtstart is None:
-        event.problem = "event without DTSTART"
+        event.problem = _("event without a start")
         return event
     start = dtstart.dt
     if isinstance(start, datetime) or not isinstance(start, date):
-        event.problem = "not an all-day event"
+        event.problem = _("not an all-day event")
         return event
     dtend = component.get("DTEND")
     if dtend is not None:
         end = dtend.dt
         if isinstance(end, datetime) or not isinstance(end, date):
-            event.problem = "not an all-day event"
+            event.problem = _("not an all-day event")
             return event
         last = end - timedelta(days=1)
     elif component.get("DURATION") is not None:
@@ -76,10 +78,10 @@ def _event(component: icalendar.cal.Component) -> Event:
     else:
         last = start  # RFC 5545: an all-day event without an end lasts one day
     if last < start:
-        event.problem = "event ends before it starts"
+        event.problem = _("event ends before it starts")
         return event
     if component.get("RRULE") is not None:
-        event.problem = "repeating events are not imported"
+        event.problem = _("repeating events are not imported")
         return event
     event.start, event.end = start, last
     return event
@@ -88,11 +90,11 @@ def _event(component: icalendar.cal.Component) -> Event:
 def parse_events(data: bytes) -> list[Event]:
     """Every VEVENT of the file; raises :class:`NotICalendar` for anything else."""
     if not data.lstrip().upper().startswith(b"BEGIN:VCALENDAR"):
-        raise NotICalendar("The file is not an iCalendar file (it must start with BEGIN:VCALENDAR).")
+        raise NotICalendar(_("The file is not an iCalendar file (it must start with BEGIN:VCALENDAR)."))
     try:
         calendar = icalendar.Calendar.from_ical(data)
     except ValueError as exc:
-        raise NotICalendar(f"The iCalendar file cannot be read: {exc}") from exc
+        raise NotICalendar(_("The iCalendar file cannot be read: %(detail)s") % {"detail": exc}) from exc
     events = []
     for component in calendar.walk("VEVENT"):
         if str(component.get("STATUS", "")).upper() == "CANCELLED":
@@ -101,5 +103,11 @@ def parse_events(data: bytes) -> list[Event]:
             events.append(_event(component))
         except (ValueError, TypeError, AttributeError) as exc:
             uid = str(component.get("UID", ""))
-            events.append(Event(uid=uid, summary=str(component.get("SUMMARY", "")), problem=f"unreadable: {exc}"))
+            events.append(
+                Event(
+                    uid=uid,
+                    summary=str(component.get("SUMMARY", "")),
+                    problem=_("unreadable: %(detail)s") % {"detail": exc},
+                )
+            )
     return events

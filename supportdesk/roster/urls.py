@@ -1,6 +1,6 @@
 from django.urls import path
 
-from supportdesk.roster import feeds, report_views, views
+from supportdesk.roster import feeds, views
 
 app_name = "roster"
 
@@ -28,8 +28,8 @@ urlpatterns = [
     path("requests/<int:pk>/", views.request_detail, name="request_detail"),
     path("requests/<int:pk>/<slug:action>/", views.request_act, name="request_act"),
     path("requests/<str:token>/", views.request_token, name="request_token"),
-    path("report/", report_views.working_time_report, name="working_time_report"),
-    path("report/<slug:fmt>/", report_views.working_time_report_download, name="working_time_report_download"),
+    path("report/", views.working_time_report, name="working_time_report"),
+    path("report/<slug:fmt>/", views.working_time_report_download, name="working_time_report_download"),
     path("feeds/", views.feeds, name="feeds"),
     path("feeds/renew/", views.feed_renew, name="feed_renew"),
     path("feeds/<str:token>.ics", feeds.calendar_feed, name="calendar_feed"),

@@ -17,7 +17,7 @@ MONDAY = date(2026, 11, 30)
 TUESDAY = date(2026, 12, 1)
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=BERLIN)
 PHONE, STANDBY = Duty.PHONE_DUTY, Duty.TECHNICAL_STANDBY
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 @pytest.fixture
@@ -187,7 +187,7 @@ def test_ical_import_twice_gives_the_same_absences(coordinator, pool, week):
     report = services.absences_import_ical(actor=coordinator, data=ICS, now=NOW)
     assert [a.user.username for a in report.created] == ["anna", "clara"]
     assert {u["uid"]: u["reason"] for u in report.unmatched} == {
-        "urlaub-3@example.test": "no user with that mail",
+        "urlaub-3@example.test": "no user with that mail address",
         "meeting-4@example.test": "not an all-day event",
     }
     first = absences()

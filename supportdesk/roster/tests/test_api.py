@@ -22,6 +22,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def api(client, agent):
     """A client that sends the agent's bearer token."""
+    agent.language = "en"  # the API answers in the token owner's language; these tests read English
+    agent.save(update_fields=["language"])
     _token, raw = api_token_create(user=agent, name="test")
     client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {raw}"
     return client

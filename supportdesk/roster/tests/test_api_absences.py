@@ -26,7 +26,10 @@ def week(pool, monday):
     return make_week(monday, alternating(pool[0], pool[1]), published=True)
 
 
-def as_user(client, user):
+def as_user(client, user, language="en"):
+    """A client with ``user``'s bearer token; the API answers in the user's language."""
+    user.language = language
+    user.save(update_fields=["language"])
     _token, raw = api_token_create(user=user, name="test")
     client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {raw}"
     return client

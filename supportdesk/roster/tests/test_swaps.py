@@ -19,7 +19,7 @@ BERLIN = ZoneInfo("Europe/Berlin")
 MONDAY = date(2026, 11, 30)
 TUESDAY = date(2026, 12, 1)
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=BERLIN)
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def duty(code: str) -> Duty:

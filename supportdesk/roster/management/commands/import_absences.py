@@ -3,6 +3,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import translation
 
 from supportdesk.accounts.models import User
 from supportdesk.core.exceptions import DomainError
@@ -44,7 +45,8 @@ class Command(BaseCommand):
             if user is None:
                 raise CommandError(f"No user {actor!r}.")
         try:
-            report = services.absences_import_ical(actor=user, data=data, kind=kind)
+            with translation.override("en"):  # the command speaks English, as its other output
+                report = services.absences_import_ical(actor=user, data=data, kind=kind)
         except DomainError as exc:
             raise CommandError(exc.message) from exc
         self.stdout.write(

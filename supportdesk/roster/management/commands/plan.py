@@ -3,6 +3,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import translation
 
 from supportdesk.accounts.models import User
 from supportdesk.core.exceptions import DomainError
@@ -63,7 +64,8 @@ class Command(BaseCommand):
         if last < first:
             raise CommandError("--end must not be before --start.")
         try:
-            report = services.plan_generate(actor=None, start=first, end=last)
+            with translation.override("en"):  # the command speaks English, as its other output
+                report = services.plan_generate(actor=None, start=first, end=last)
         except DomainError as exc:
             raise CommandError(exc.message) from exc
         cal = selectors.support_calendar()
@@ -111,7 +113,8 @@ class Command(BaseCommand):
                 "change it cell by cell instead."
             )
         try:
-            published = services.week_publish(actor=user, week=roster_week)
+            with translation.override("en"):  # the command speaks English, as its other output
+                published = services.week_publish(actor=user, week=roster_week)
         except DomainError as exc:
             raise CommandError(exc.message) from exc
         open_cells = published.assignments.filter(user__isnull=True).select_related("duty").order_by("date")

@@ -3,22 +3,18 @@
 from datetime import timedelta
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from supportdesk.accounts.models import User
 from supportdesk.roster import reports, selectors
+from supportdesk.roster.views.common import Request
 
 EXPORTS = {
     "csv": ("text/csv; charset=utf-8", reports.report_csv),
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", reports.report_xlsx),
 }
-
-
-class Request(HttpRequest):
-    user: User  # type: ignore[assignment]
 
 
 def _report(request: Request) -> reports.WorkingTimeReport:
