@@ -9,6 +9,9 @@ class's serializers explicitly.
 from collections.abc import Mapping
 from typing import Any
 
+from django.utils import translation
+from django.utils.functional import lazy
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers
@@ -24,7 +27,30 @@ from supportdesk.tickets import selectors, services
 from supportdesk.tickets.exceptions import InvalidTicket
 from supportdesk.tickets.models import SUBJECT_MAX_LENGTH, Article, ArticleKind, Channel, Priority, Status, Ticket
 
-SUBJECT_TOO_LONG = f"The subject may have at most {SUBJECT_MAX_LENGTH} characters; put the details into the body."
+
+def _subject_too_long() -> str:
+    return _("The subject may have at most %(max)s characters; put the details into the body.") % {
+        "max": SUBJECT_MAX_LENGTH
+    }
+
+
+SUBJECT_TOO_LONG = lazy(_subject_too_long, str)()
+"""Worded when shown, in the language of the request."""
+
+
+class LocalizedApiView(APIView):
+    """Answers, errors included, in the language of the user the token belongs to, as the pages do.
+
+    ``UserPreferencesMiddleware`` cannot do it for bearer tokens: DRF authenticates
+    inside the view, after the middleware ran with an anonymous user.
+    """
+
+    def perform_authentication(self, request: Request) -> None:
+        super().perform_authentication(request)
+        language = getattr(request.user, "language", "")
+        if language:
+            translation.activate(language)
+            request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
 
 
 class InvalidInput(APIException):
@@ -140,11 +166,11 @@ def _assignee(username: str | None) -> User | None:
         return None
     user = User.objects.filter(username=username, is_active=True).first()
     if user is None:
-        raise InvalidTicket(f"Unknown user {username!r}.")
+        raise InvalidTicket(_("Unknown user %(username)r.") % {"username": username})
     return user
 
 
-class TicketCreateApi(APIView):
+class TicketCreateApi(LocalizedApiView):
     class InputSerializer(serializers.Serializer):
         class Meta:
             ref_name = "TicketCreateInput"
@@ -182,7 +208,7 @@ class TicketCreateApi(APIView):
         return Response(ticket_payload(ticket), status=201)
 
 
-class TicketListApi(APIView):
+class TicketListApi(LocalizedApiView):
     class InputSerializer(serializers.Serializer):
         class Meta:
             ref_name = "TicketListInput"
@@ -231,7 +257,7 @@ class TicketCollectionApi(TicketListApi, TicketCreateApi):
     """``/tickets``: GET lists (TicketListApi), POST creates (TicketCreateApi)."""
 
 
-class TicketDetailApi(APIView):
+class TicketDetailApi(LocalizedApiView):
     class OutputSerializer(TicketOutSerializer):
         class Meta:
             ref_name = "TicketDetail"
@@ -249,7 +275,7 @@ class TicketDetailApi(APIView):
         return Response({**ticket_payload(ticket), "articles": [article_payload(a) for a in articles]})
 
 
-class TicketUpdateApi(APIView):
+class TicketUpdateApi(LocalizedApiView):
     class InputSerializer(serializers.Serializer):
         class Meta:
             ref_name = "TicketUpdateInput"
@@ -293,7 +319,7 @@ class TicketResourceApi(TicketDetailApi, TicketUpdateApi):
     """``/tickets/<number>``: GET reads (TicketDetailApi), PATCH changes (TicketUpdateApi)."""
 
 
-class ArticleCreateApi(APIView):
+class ArticleCreateApi(LocalizedApiView):
     class InputSerializer(serializers.Serializer):
         class Meta:
             ref_name = "TicketArticleInput"

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from supportdesk.accounts.models import User
 from supportdesk.core.exceptions import DomainError
@@ -51,7 +53,9 @@ def customers_import(*, text: str) -> ImportReport:
     reader = csv.DictReader(io.StringIO(text), dialect=dialect)
     missing = REQUIRED_COLUMNS - set(reader.fieldnames or [])
     if missing:
-        raise ImportFailed(f"Missing columns: {', '.join(sorted(missing))}.", [(1, "header")])
+        raise ImportFailed(
+            _("Missing columns: %(columns)s.") % {"columns": ", ".join(sorted(missing))}, [(1, _("header"))]
+        )
     report = ImportReport()
     users = {u.username: u for u in User.objects.filter(is_active=True)}
     seen_customers: dict[str, Customer] = {}
@@ -64,7 +68,12 @@ def customers_import(*, text: str) -> ImportReport:
             report.errors.append((line, message))
     if report.errors:
         transaction.set_rollback(True)
-        raise ImportFailed(f"{len(report.errors)} bad row(s); nothing was imported.", report.errors)
+        count = len(report.errors)
+        raise ImportFailed(
+            ngettext("%(count)d bad row; nothing was imported.", "%(count)d bad rows; nothing was imported.", count)
+            % {"count": count},
+            report.errors,
+        )
     return report
 
 
@@ -73,22 +82,22 @@ def _import_row(row: dict[str, str], users: dict[str, User], seen: dict[str, Cus
     name = (row.get("customer_name") or "").strip()
     manager_name = (row.get("project_manager") or "").strip()
     if not code:
-        raise DomainError("customer_code is empty.")
+        raise DomainError(_("customer_code is empty."))
     manager = users.get(manager_name) if manager_name else None
     if manager_name and manager is None:
-        raise DomainError(f"Unknown project manager {manager_name!r}.")
+        raise DomainError(_("Unknown project manager %(name)r.") % {"name": manager_name})
     phones = [normalize_phone(p) for p in _split(row.get("phones"))]
     emails = [e.lower() for e in _split(row.get("emails"))]
     for email in emails:
         try:
             validate_email(email)
         except ValidationError as exc:
-            raise DomainError(f"{email!r} is not a mail address.") from exc
+            raise DomainError(_("%(address)r is not a mail address.") % {"address": email}) from exc
 
     customer = seen.get(code) or Customer.objects.filter(code=code).first()
     if customer is None:
         if not name:
-            raise DomainError("customer_name is empty.")
+            raise DomainError(_("customer_name is empty."))
         customer = Customer(code=code, name=name, project_manager=manager)
         customer.full_clean()
         customer.save()

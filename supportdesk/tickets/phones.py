@@ -3,6 +3,7 @@
 import re
 
 import phonenumbers
+from django.utils.translation import gettext as _
 
 from supportdesk.tickets.exceptions import InvalidPhoneNumber
 
@@ -18,9 +19,9 @@ def normalize_phone(raw: str) -> str:
     try:
         parsed = phonenumbers.parse(text, DEFAULT_REGION)
     except phonenumbers.NumberParseException as exc:
-        raise InvalidPhoneNumber(f"{raw!r} is not a phone number.") from exc
+        raise InvalidPhoneNumber(_("%(number)r is not a phone number.") % {"number": raw}) from exc
     if not phonenumbers.is_possible_number(parsed) or not phonenumbers.is_valid_number(parsed):
-        raise InvalidPhoneNumber(f"{raw!r} is not a valid phone number.")
+        raise InvalidPhoneNumber(_("%(number)r is not a valid phone number.") % {"number": raw})
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 

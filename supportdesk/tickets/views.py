@@ -116,8 +116,8 @@ def _detail_context(request: Request, ticket: Ticket, **forms: object) -> dict[s
     )
     return {
         "ticket": ticket,
-        "articles": selectors.ticket_articles(ticket=ticket),
-        "history": selectors.ticket_history(ticket=ticket),
+        "articles": selectors.ticket_timeline(ticket=ticket),
+        "history": selectors.ticket_history_entries(ticket=ticket),
         "note_form": forms.get("note_form") or NoteForm(),
         "reply_form": forms.get("reply_form") or ReplyForm(),
         "update_form": update_form,

@@ -41,6 +41,8 @@ def clock():
 
 @pytest.fixture
 def api(client, agent):
+    agent.language = "en"  # the API answers in the token owner's language; these tests read English
+    agent.save(update_fields=["language"])
     _token, raw = api_token_create(user=agent, name="test")
     client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {raw}"
     return client
@@ -177,7 +179,7 @@ def test_patch_with_a_stale_version_is_409_and_changes_nothing(api, agent, coord
 
     assert response.status_code == 409
     detail = response.json()["detail"]
-    assert "Horst Schreiber" in detail and "status" in detail
+    assert "Horst Schreiber" in detail and "(Status)" in detail
     ticket.refresh_from_db()
     assert ticket.status == "waiting"
 

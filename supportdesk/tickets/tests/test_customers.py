@@ -317,7 +317,8 @@ def test_import_page_lists_the_bad_lines_and_writes_nothing(client, coordinator,
 
     assert response.status_code == 400
     html = response.content.decode()
-    assert "Unknown project manager &#x27;niemand&#x27;" in html and '<td class="num">3</td>' in html
+    unknown = {"de": "Unbekannte Projektleitung", "en": "Unknown project manager"}[language]
+    assert f"{unknown} &#x27;niemand&#x27;" in html and '<td class="num">3</td>' in html
     assert not Customer.objects.exists() and not Contact.objects.exists()
 
 

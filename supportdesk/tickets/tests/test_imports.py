@@ -6,7 +6,7 @@ from supportdesk.tickets.exceptions import ImportFailed
 from supportdesk.tickets.imports import customers_import
 from supportdesk.tickets.models import Contact, Customer
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 GOOD = """customer_code;customer_name;project_manager;contact_name;emails;phones
 stadtwerke;Stadtwerke Regensburg;pm;Maria Huber;maria@sw.example|M.Huber@SW.example;0941 123456

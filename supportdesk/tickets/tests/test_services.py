@@ -23,7 +23,7 @@ from supportdesk.tickets.tests.factories import ContactFactory, ContactPhoneFact
 
 BERLIN = ZoneInfo("Europe/Berlin")
 WEDNESDAY_MORNING = datetime(2026, 6, 10, 10, 0, tzinfo=BERLIN)
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 # --- numbers ---------------------------------------------------------------------
@@ -221,8 +221,8 @@ def test_stale_version_is_refused_and_names_what_changed(agent, coordinator):
         services.ticket_update(agent, ticket, 1, status=Status.RESOLVED)
 
     message = exc_info.value.message
-    assert "Horst Schreiber" in message and "2026-06-10 11:05" in message
-    assert "status" in message and "assignee" in message
+    assert "Horst Schreiber" in message and "10.06.2026 11:05" in message
+    assert "(Status, Assignee)" in message
     ticket.refresh_from_db()
     assert (ticket.status, ticket.version) == (Status.OPEN, 2)
 

@@ -2,6 +2,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import translation
 
 from supportdesk.tickets.exceptions import ImportFailed
 from supportdesk.tickets.imports import customers_import
@@ -19,7 +20,8 @@ class Command(BaseCommand):
         except (OSError, UnicodeDecodeError) as exc:
             raise CommandError(f"Cannot read {path}: {exc}") from exc
         try:
-            report = customers_import(text=text)
+            with translation.override("en"):  # the command speaks English, as its other output
+                report = customers_import(text=text)
         except ImportFailed as exc:
             for line, message in exc.errors:
                 self.stderr.write(f"line {line}: {message}")
