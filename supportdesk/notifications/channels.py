@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from django.core.mail import EmailMultiAlternatives
+from django.utils.translation import gettext
 
 from supportdesk.notifications.models import NotificationDelivery
 
@@ -75,9 +76,9 @@ def apprise_url_problem(url: str) -> str:
     import apprise
 
     if not url.strip():
-        return "Enter an Apprise URL (for example ntfy://ntfy.sh/my-topic)."
+        return gettext("Enter an Apprise URL (for example ntfy://ntfy.sh/my-topic).")
     if not apprise.Apprise().add(url.strip()):
-        return "Apprise does not understand this URL (unknown scheme or missing parts)."
+        return gettext("Apprise does not understand this URL (unknown scheme or missing parts).")
     return ""
 
 
@@ -98,7 +99,7 @@ class AppriseChannel:
         sender = apprise.Apprise()
         if not sender.add(channel.url):
             return DeliveryResult(ok=False, error="Apprise does not understand the URL", permanent=True)
-        with apprise.LogCapture(level=apprise.logging.WARNING) as captured:
+        with apprise.LogCapture(level=apprise.logging.WARNING, fmt="%(message)s") as captured:
             ok = sender.notify(title=delivery.subject, body=delivery.body_text)
         if not ok:
             error = " ".join(captured.getvalue().split())[-500:] or "Apprise could not deliver the notice"

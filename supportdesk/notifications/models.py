@@ -32,6 +32,12 @@ class NotificationDelivery(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    falls_back = models.BooleanField(default=False)
+    """When it fails for good, the notice goes on on the recipient's next channel (ordinary notices only)."""
+    fallback_of = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="fallback"
+    )
+    """The failed delivery of the same notice on the channel before; a failed one has at most one fallback."""
 
     class Meta:
         ordering = ["-created_at"]

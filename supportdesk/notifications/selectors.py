@@ -9,9 +9,20 @@ PAGE_SIZE = 100
 
 
 def delivery_list(*, status: str = "", page: int = 1) -> list[NotificationDelivery]:
-    """One page of the log, newest first; ``PAGE_SIZE + 1`` rows tell whether more follow."""
-    qs: QuerySet[NotificationDelivery] = NotificationDelivery.objects.select_related("recipient").defer(
-        "body_text", "body_html"
+    """One page of the log, newest first; ``PAGE_SIZE + 1`` rows tell whether more follow.
+
+    Each row carries the delivery it stands in for (``fallback_of``) and the one that took over
+    from it (``fallback``), so the page shows a notice's way through the recipient's channels.
+    """
+    qs: QuerySet[NotificationDelivery] = NotificationDelivery.objects.select_related(
+        "recipient", "fallback_of", "fallback"
+    ).defer(
+        "body_text",
+        "body_html",
+        "fallback_of__body_text",
+        "fallback_of__body_html",
+        "fallback__body_text",
+        "fallback__body_html",
     )
     if status in DeliveryStatus.values:
         qs = qs.filter(status=status)

@@ -24,9 +24,9 @@ SECRET = "s3cret-s3cret-s3cret"
 
 
 def test_unparseable_apprise_url_is_refused_with_the_reason(agent):
-    with pytest.raises(InvalidChannel, match="does not understand"):
+    with pytest.raises(InvalidChannel, match="Apprise versteht diese URL nicht"):
         user_channel_create(user=agent, kind="apprise", url="nonsense://nowhere")
-    with pytest.raises(InvalidChannel, match="secret"):
+    with pytest.raises(InvalidChannel, match="Geheimnis aus mindestens 16 Zeichen"):
         user_channel_create(user=agent, kind="webhook", url="http://127.0.0.1/", secret="short")
 
 

@@ -34,7 +34,7 @@ def test_unparseable_apprise_url_is_refused_with_the_reason(client, agent):
     client.force_login(agent)
     response = client.post(URL, {"kind": "apprise", "url": "nonsense://nowhere"})
     assert response.status_code == 400
-    assert "Apprise does not understand" in response.content.decode()
+    assert "Apprise versteht diese URL nicht" in response.content.decode()  # the reason, in German
     assert not UserChannel.objects.filter(user=agent).exists()
 
 

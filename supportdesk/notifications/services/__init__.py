@@ -1,0 +1,70 @@
+"""Writes of the notifications app; ``notify()`` is the one call other apps use to tell a person something.
+
+- ``notices``: rendering a notice and queueing its deliveries (``notify``, ``notify_many``);
+- ``deliveries``: sending one, retries, the next channel when one fails, the coordinators told
+  when none is left, the sweep;
+- ``user_channels``: a person's own channels and quiet hours.
+
+Everything is re-exported here: ``from supportdesk.notifications.services import notify`` and
+``services.<name>`` keep working.
+"""
+
+from supportdesk.notifications.services.deliveries import (
+    FALLBACK_AFTER_RETRIES,
+    RETRY_DELAYS,
+    SENDING_LEASE,
+    UNREACHABLE_TEMPLATE,
+    coordinators_tell_unreachable,
+    delivery_attempt,
+    delivery_chain,
+    delivery_fall_back,
+    delivery_sweep,
+)
+from supportdesk.notifications.services.notices import (
+    DEFAULT_CHANNELS,
+    SUBJECT_MAX,
+    channels,
+    delivery_queue,
+    notify,
+    notify_many,
+    quiet_hours_end,
+    recipient_channels,
+    render_notice,
+)
+from supportdesk.notifications.services.user_channels import (
+    InvalidChannel,
+    quiet_hours_set,
+    user_channel_create,
+    user_channel_delete,
+    user_channel_move,
+    user_channel_test,
+    webhook_secret_new,
+)
+
+__all__ = [
+    "DEFAULT_CHANNELS",
+    "FALLBACK_AFTER_RETRIES",
+    "RETRY_DELAYS",
+    "SENDING_LEASE",
+    "SUBJECT_MAX",
+    "UNREACHABLE_TEMPLATE",
+    "InvalidChannel",
+    "channels",
+    "coordinators_tell_unreachable",
+    "delivery_attempt",
+    "delivery_chain",
+    "delivery_fall_back",
+    "delivery_queue",
+    "delivery_sweep",
+    "notify",
+    "notify_many",
+    "quiet_hours_end",
+    "quiet_hours_set",
+    "recipient_channels",
+    "render_notice",
+    "user_channel_create",
+    "user_channel_delete",
+    "user_channel_move",
+    "user_channel_test",
+    "webhook_secret_new",
+]

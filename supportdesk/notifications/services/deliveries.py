@@ -1,0 +1,195 @@
+"""Sending a queued delivery: retries with back-off, the next channel when one fails for good,
+the coordinators told when none is left, and the sweep that finds deliveries lost with a worker."""
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+
+from supportdesk.notifications import tasks as notification_tasks
+from supportdesk.notifications.models import ChannelKind, DeliveryStatus, NotificationDelivery
+from supportdesk.notifications.services.notices import (
+    channels,
+    delivery_queue,
+    notify,
+    quiet_hours_end,
+    recipient_channels,
+)
+
+logger = logging.getLogger(__name__)
+
+RETRY_DELAYS = [timedelta(seconds=s) for s in (10, 30, 120, 600, 1800)]
+"""Back-off between attempts; after the last one the delivery is marked failed."""
+SENDING_LEASE = timedelta(minutes=5)
+"""A delivery claimed longer ago than this was lost with its worker; the sweep retries it."""
+FALLBACK_AFTER_RETRIES = 2
+"""An ordinary notice is retried this often on one channel before the recipient's next channel
+takes over (about 40 seconds); the last channel gets every retry of :data:`RETRY_DELAYS`."""
+UNREACHABLE_TEMPLATE = "notifications/unreachable"
+"""The coordinators' notice that all of a person's channels failed."""
+
+
+def delivery_attempt(*, delivery_id: int, now: datetime | None = None) -> NotificationDelivery | None:
+    """Send one pending delivery once; on failure schedule the next attempt.
+
+    The row is claimed in a short transaction and the channel is called outside
+    it, so a slow SMTP server never holds a database write lock.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        claimed = NotificationDelivery.objects.filter(
+            pk=delivery_id, status__in=[DeliveryStatus.PENDING, DeliveryStatus.RETRYING]
+        ).update(status=DeliveryStatus.SENDING, attempts=F("attempts") + 1, next_attempt_at=now + SENDING_LEASE)
+    if not claimed:
+        return None  # sent, given up or being sent by another worker: a duplicate task does nothing
+    delivery = NotificationDelivery.objects.select_related("recipient").get(pk=delivery_id)
+    result = channels()[delivery.channel].send(delivery)
+    with transaction.atomic():
+        next_channel = None
+        if not result.ok and delivery.falls_back:
+            next_channel = _next_channel(delivery=delivery)
+        if result.ok:
+            delivery.status = DeliveryStatus.SENT
+            delivery.sent_at = timezone.now()
+            delivery.last_error = ""
+            delivery.next_attempt_at = None
+        elif (
+            result.permanent
+            or delivery.attempts > len(RETRY_DELAYS)
+            or (next_channel is not None and delivery.attempts > FALLBACK_AFTER_RETRIES)
+        ):
+            delivery.status = DeliveryStatus.FAILED
+            delivery.last_error = result.error
+            delivery.next_attempt_at = None
+            logger.error("notice %s to %s failed for good: %s", delivery.pk, delivery.address, result.error)
+        else:
+            delivery.status = DeliveryStatus.RETRYING
+            delivery.last_error = result.error
+            delivery.next_attempt_at = now + RETRY_DELAYS[delivery.attempts - 1]
+            notification_tasks.deliver_notification.using(run_after=delivery.next_attempt_at).enqueue(
+                delivery_id=delivery.pk
+            )
+        delivery.save(update_fields=["status", "last_error", "sent_at", "next_attempt_at"])
+        if delivery.status == DeliveryStatus.FAILED and delivery.falls_back:
+            delivery_fall_back(delivery=delivery, next_channel=next_channel, now=timezone.now())
+    return delivery
+
+
+# --- the next channel when one fails ------------------------------------------------------------
+
+
+def delivery_chain(*, delivery: NotificationDelivery) -> list[NotificationDelivery]:
+    """``delivery`` and the failed deliveries of the same notice before it, newest first."""
+    chain = [delivery]
+    while chain[-1].fallback_of_id is not None:
+        chain.append(NotificationDelivery.objects.select_related("recipient").get(pk=chain[-1].fallback_of_id))
+    return chain
+
+
+def _next_channel(*, delivery: NotificationDelivery) -> tuple[str, str] | None:
+    """(channel name, address) of the recipient's first active channel this notice has not tried yet."""
+    tried = {(d.channel, d.address) for d in delivery_chain(delivery=delivery)}
+    available = channels()
+    return next(
+        (
+            (name, address)
+            for name, address in recipient_channels(recipient=delivery.recipient)
+            if name in available and (name, address) not in tried
+        ),
+        None,
+    )
+
+
+@transaction.atomic
+def delivery_fall_back(
+    *, delivery: NotificationDelivery, next_channel: tuple[str, str] | None, now: datetime
+) -> NotificationDelivery | None:
+    """After ``delivery`` failed for good: queue the notice on ``next_channel``, or, when none is
+    left, tell the coordinators that the recipient could not be reached.
+
+    Written in the transaction that marks ``delivery`` failed, so that a worker killed in between
+    loses neither. The next delivery waits for the recipient's quiet hours like the first. A
+    failed "could not reach" notice is never reported in turn.
+    """
+    if next_channel is None:
+        if delivery.event != UNREACHABLE_TEMPLATE:
+            coordinators_tell_unreachable(delivery=delivery, now=now)
+        return None
+    name, address = next_channel
+    fallback = NotificationDelivery(
+        recipient=delivery.recipient,
+        event=delivery.event,
+        channel=name,
+        address=address,
+        subject=delivery.subject,
+        body_text=delivery.body_text,
+        body_html=delivery.body_html,
+        falls_back=True,
+        fallback_of=delivery,
+    )
+    hold_until = quiet_hours_end(recipient=delivery.recipient, now=now)
+    logger.warning("notice %s failed on %s; going on on %s", delivery.pk, delivery.channel, name)
+    return delivery_queue(delivery=fallback, hold_until=hold_until)
+
+
+def coordinators_tell_unreachable(*, delivery: NotificationDelivery, now: datetime) -> list[NotificationDelivery]:
+    """Every channel of ``delivery``'s recipient failed: the coordinators (or the deputy while they
+    are absent) hear whom the notice did not reach, what it was about and why."""
+    from supportdesk.accounts.selectors import user_list_coordinators
+    from supportdesk.roster.selectors import absent_user_ids_on, today
+
+    person = delivery.recipient
+    chain = list(reversed(delivery_chain(delivery=delivery)))
+    coordinators = [
+        user
+        for user in user_list_coordinators(absent_user_ids=absent_user_ids_on(day=today(now)))
+        if user.pk != person.pk
+    ]
+    if not coordinators:
+        logger.error("notice %s: %s could not be reached and there is no coordinator to tell", delivery.pk, person.pk)
+        return []
+    context = {
+        "person": person,
+        "subject": chain[0].subject,
+        "attempts": [
+            {
+                "channel": ChannelKind(d.channel).label if d.channel in ChannelKind.values else d.channel,
+                "error": d.last_error,
+            }
+            for d in chain
+        ],
+        "log_url": settings.SITE_URL + reverse("notifications:delivery_log") + "?status=failed",
+    }
+    deliveries: list[NotificationDelivery] = []
+    for coordinator in coordinators:
+        deliveries += notify(
+            recipient=coordinator, template=UNREACHABLE_TEMPLATE, context={**context, "recipient": coordinator}, now=now
+        )
+    logger.warning(
+        "notice %s: %s could not be reached; %s coordinator(s) told", delivery.pk, person.pk, len(coordinators)
+    )
+    return deliveries
+
+
+def delivery_sweep(*, now: datetime | None = None) -> int:
+    """Re-queue deliveries whose task was lost (worker killed mid-send or before enqueue)."""
+    now = now or timezone.now()
+    stale = list(
+        NotificationDelivery.objects.filter(
+            status__in=[DeliveryStatus.SENDING, DeliveryStatus.RETRYING], next_attempt_at__lt=now - SENDING_LEASE
+        ).values_list("pk", flat=True)
+    )
+    for pk in stale:
+        with transaction.atomic():
+            if (
+                NotificationDelivery.objects.filter(pk=pk, status=DeliveryStatus.SENDING).update(
+                    status=DeliveryStatus.RETRYING
+                )
+                or NotificationDelivery.objects.filter(pk=pk, status=DeliveryStatus.RETRYING).exists()
+            ):
+                notification_tasks.deliver_notification.enqueue(delivery_id=pk)
+    return len(stale)
