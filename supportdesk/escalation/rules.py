@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Protocol
 
+from django.utils.translation import gettext
+
 if TYPE_CHECKING:
     from supportdesk.escalation.models import Prio1Rule
 
@@ -39,20 +41,26 @@ def phrases_parse(text: str) -> list[str]:
         if not phrase:
             continue
         if len(phrase) > MAX_PHRASE_LENGTH:
-            raise InvalidPhrases(f"Line {number} is longer than {MAX_PHRASE_LENGTH} characters.")
+            raise InvalidPhrases(
+                gettext("Line %(line)s is longer than %(max)s characters.") % {"line": number, "max": MAX_PHRASE_LENGTH}
+            )
         if "**" in phrase:
-            raise InvalidPhrases(f"Line {number} ({phrase!r}): write one * for any letters, not two.")
+            raise InvalidPhrases(
+                gettext("Line %(line)s (“%(phrase)s”): write one * for any letters, not two.")
+                % {"line": number, "phrase": phrase}
+            )
         if sum(1 for char in phrase if char.isalnum()) < MIN_LETTERS:
             raise InvalidPhrases(
-                f"Line {number} ({phrase!r}) needs at least {MIN_LETTERS} letters or digits besides the wildcards."
+                gettext("Line %(line)s (“%(phrase)s”) needs at least %(min)s letters or digits besides the wildcards.")
+                % {"line": number, "phrase": phrase, "min": MIN_LETTERS}
             )
         if phrase.casefold() not in seen:
             seen.add(phrase.casefold())
             phrases.append(phrase)
     if not phrases:
-        raise InvalidPhrases("Enter at least one phrase (one per line).")
+        raise InvalidPhrases(gettext("Enter at least one phrase (one per line)."))
     if len(phrases) > MAX_PHRASES:
-        raise InvalidPhrases(f"A rule may have at most {MAX_PHRASES} phrases.")
+        raise InvalidPhrases(gettext("A rule may have at most %(max)s phrases.") % {"max": MAX_PHRASES})
     return phrases
 
 
@@ -141,11 +149,11 @@ def evaluate(spec: RuleSpec, *, customer_id: int | None, has_24x7: bool, subject
     """Which of ``spec``'s phrases hit the mail, and whether the rule applies to its customer at all."""
     blocked_by = ""
     if not spec.active:
-        blocked_by = "inactive"
+        blocked_by = gettext("the rule is switched off")
     elif spec.customer_ids and customer_id not in spec.customer_ids:
-        blocked_by = "not for this customer"
+        blocked_by = gettext("the rule is not for this customer")
     elif spec.only_24x7 and not has_24x7:
-        blocked_by = "customer has no 24/7 support"
+        blocked_by = gettext("the customer has no 24/7 support")
     hits: list[Hit] = []
     if spec.match_subject:
         hits += phrase_hits(spec.phrases, field_name="subject", text=subject)

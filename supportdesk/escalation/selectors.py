@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from supportdesk.accounts.models import User
 from supportdesk.accounts.selectors import user_list_coordinators
@@ -97,7 +98,7 @@ def phone_duty_at(*, at: datetime) -> User | None:
 def escalation_get_for_user(*, user: User, escalation_id: int) -> Escalation:
     """Every active signed-in user works Prio 1 cases (as tickets); others see none."""
     if not user.is_authenticated or not user.is_active:
-        raise EscalationNotFound(f"No escalation {escalation_id}.")
+        raise EscalationNotFound(gettext("There is no Prio 1 case %(id)s.") % {"id": escalation_id})
     found = (
         Escalation.objects.select_related(
             "case__ticket__customer", "case__ticket__contact", "acknowledged_by", "resolved_by"
@@ -106,7 +107,7 @@ def escalation_get_for_user(*, user: User, escalation_id: int) -> Escalation:
         .first()
     )
     if found is None:
-        raise EscalationNotFound(f"No escalation {escalation_id}.")
+        raise EscalationNotFound(gettext("There is no Prio 1 case %(id)s.") % {"id": escalation_id})
     return found
 
 
@@ -172,7 +173,7 @@ def prio1_rule_for_mail(*, customer: Customer | None, subject: str, body: str) -
 def prio1_rule_get(*, rule_id: int) -> Prio1Rule:
     found = prio1_rule_list().filter(pk=rule_id).first()
     if found is None:
-        raise EscalationNotFound(f"No Prio 1 rule {rule_id}.")
+        raise EscalationNotFound(gettext("There is no Prio 1 rule %(id)s.") % {"id": rule_id})
     return found
 
 

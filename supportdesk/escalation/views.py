@@ -87,13 +87,13 @@ def _post_entry(request: Request, pk: int, service, success: str) -> HttpRespons
 @login_required
 @require_POST
 def escalation_status_update(request: Request, pk: int) -> HttpResponse:
-    return _post_entry(request, pk, services.escalation_status_update_post, "The status update was posted.")
+    return _post_entry(request, pk, services.escalation_status_update_post, gettext("The status update was posted."))
 
 
 @login_required
 @require_POST
 def escalation_phone_call(request: Request, pk: int) -> HttpResponse:
-    return _post_entry(request, pk, services.escalation_phone_call_log, "The call was logged.")
+    return _post_entry(request, pk, services.escalation_phone_call_log, gettext("The call was logged."))
 
 
 @login_required
@@ -105,7 +105,7 @@ def escalation_resolve(request: Request, pk: int) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, "The case is resolved; the ticket was set to resolved.")
+        messages.success(request, gettext("The case is resolved; the ticket was set to resolved."))
     return redirect(escalation)
 
 
@@ -142,7 +142,7 @@ def escalation_status_mail(request: Request, pk: int) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, "The status mail was sent to the customer.")
+        messages.success(request, gettext("The status mail was sent to the customer."))
     return redirect(escalation)
 
 
@@ -192,7 +192,7 @@ def _rule_save(request: Request, rule: Prio1Rule | None) -> HttpResponse:
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, f"The rule {saved.name!r} was saved.")
+            messages.success(request, gettext("The rule “%(name)s” was saved.") % {"name": saved.name})
             return redirect("escalation:rules")
     return _rules_page(request, rule=rule, form=form, test_form=RuleTestForm(request.POST), status=400)
 

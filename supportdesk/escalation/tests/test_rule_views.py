@@ -51,7 +51,7 @@ def test_saving_invalid_phrases_is_refused_with_the_reason(client, coordinator):
     client.force_login(coordinator)
     response = client.post(reverse("escalation:rules"), {**FORM, "phrases": "down\n**"})
     assert response.status_code == 400
-    assert "Line 2" in response.content.decode()
+    assert "Zeile 2" in response.content.decode()
     response = client.post(reverse("escalation:rules"), {**FORM, "phrases": ""})
     assert response.status_code == 400
     assert not Prio1Rule.objects.exists()
@@ -90,7 +90,7 @@ def test_test_box_shows_matches_and_hits_before_saving(client, coordinator):
     html = client.post(
         reverse("escalation:rule_test"), {**data, "phrases": "*ausfall\n*"}, headers={"HX-Request": "true"}
     ).content.decode()
-    assert "Totalausfall" in html and "Line 2" in html
+    assert "Totalausfall" in html and "Zeile 2" in html
     # Without JavaScript the button posts the whole page.
     page = client.post(reverse("escalation:rule_test"), data)
     assert page.status_code == 200 and 'name="phrases"' in page.content.decode()

@@ -1,11 +1,20 @@
 """Prio 1 keyword rules: phrase matching (German and English), customer scoping, 24/7, saving."""
 
 import pytest
+from django.utils import translation
 
 from supportdesk.escalation import rules, selectors, services
 from supportdesk.escalation.exceptions import InvalidRule
 from supportdesk.escalation.models import CustomerContract, Prio1Rule
 from supportdesk.tickets.models import Customer
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are asserted in English; one test checks the German catalog."""
+    with translation.override("en"):
+        yield
+
 
 PHRASES = "down\n*ausfall\ngeht nicht mehr\nausgefallen*\nlöst nicht"
 
@@ -160,6 +169,12 @@ def test_saving_refuses_invalid_rules_with_the_reason(coordinator, agent, custom
     with pytest.raises(InvalidRule, match="already"):
         save(coordinator, name="ausfall")
     assert Prio1Rule.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_refusals_speak_the_request_language(coordinator):
+    with translation.override("de"), pytest.raises(InvalidRule, match=r"Zeile 2 .* mindestens 2 Buchstaben"):
+        save(coordinator, phrases="down\n*")
 
 
 @pytest.mark.django_db

@@ -6,6 +6,7 @@ import pytest
 from django.tasks import default_task_backend
 
 from supportdesk.escalation import services
+from supportdesk.escalation.exceptions import EscalationClosed
 from supportdesk.escalation.models import (
     CustomerEscalationPolicy,
     EscalationPolicy,
@@ -120,7 +121,7 @@ def test_two_acknowledgements_one_wins_the_later_is_recorded(week, coordinator, 
     first = services.escalation_acknowledge(escalation=escalation, actor=anna, now=TUESDAY_1630)
     second = services.escalation_acknowledge(escalation=escalation, actor=clara, now=TUESDAY_1630)
     assert first.accepted and not second.accepted
-    assert "acknowledged this case already" in second.message
+    assert "hat diesen Fall bereits um 16:30:00 quittiert" in second.message
     escalation.refresh_from_db()
     assert escalation.acknowledged_by == anna
     kinds = list(escalation.events.values_list("kind", flat=True))
@@ -176,7 +177,11 @@ def test_all_channels_failed_the_coordinator_is_told_once(week, coordinator, poo
     )
     assert len(services.escalation_deliveries_check(escalation_id=escalation.pk)) == 1
     assert services.escalation_deliveries_check(escalation_id=escalation.pk) == []
-    assert [d.recipient for d in notices("escalation/unreachable")] == [coordinator]
+    [told] = notices("escalation/unreachable")
+    assert told.recipient == coordinator
+    assert "alle Benachrichtigungskanäle sind fehlgeschlagen" in told.body_text  # in the coordinator's language
+    event = escalation.events.get(kind=EventKind.UNREACHABLE)
+    assert event.text == "every notice channel failed"  # the timeline keeps the English original
 
 
 def test_no_standby_published_goes_to_the_coordinator(pool, coordinator):
@@ -206,7 +211,7 @@ def test_resolve_resolves_case_and_ticket(week, coordinator, pool):
     assert ticket.prio1_cases.get().status == Prio1Status.RESOLVED
     escalation.refresh_from_db()
     assert escalation.status == EscalationStatus.RESOLVED and escalation.next_step_at is None
-    with pytest.raises(services.EscalationClosed):
+    with pytest.raises(EscalationClosed):
         services.escalation_resolve(escalation=escalation, actor=pool[0], summary="nochmal")
 
 

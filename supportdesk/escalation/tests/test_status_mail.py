@@ -62,6 +62,6 @@ def test_english_status_mail_through_the_case_page(client, escalation, pool, smt
 def test_no_contact_address_is_refused(pool, coordinator):
     make_week(MONDAY, alternating(pool[0], pool[1]), published=True)
     escalation = escalation_of(prio1_ticket(actor=coordinator, now=TUESDAY_1630))
-    with pytest.raises(InvalidEntry, match="no contact"):
+    with pytest.raises(InvalidEntry, match="keinen Ansprechpartner mit Mailadresse"):
         services.escalation_status_mail_send(escalation=escalation, actor=pool[1], name="Resolved", language="en")
     assert not OutboundMail.objects.exists()

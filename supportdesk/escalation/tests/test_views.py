@@ -61,7 +61,7 @@ def test_ack_link_get_asks_post_acknowledges_reuse_is_explained(client, escalati
     escalation.refresh_from_db()
     assert escalation.status == EscalationStatus.ACKNOWLEDGED and escalation.acknowledged_by == pool[0]
     again = client.post(url).content.decode()
-    assert "acknowledged this case already" in again
+    assert "hat diesen Fall bereits" in again and "quittiert; nichts geändert" in again
     assert escalation.events.filter(kind=EventKind.ACK_IGNORED).count() == 1
 
 
@@ -69,7 +69,7 @@ def test_forged_link_is_refused_clearly(client, escalation, pool):
     token = services.ack_token_make(escalation=escalation, user=pool[0])
     response = client.get(reverse("escalation:ack_link", args=[token[:-3] + "xyz"]))
     assert response.status_code == 400
-    assert "not valid" in response.content.decode()
+    assert "Dieser Quittierungslink ist ungültig" in response.content.decode()
 
 
 def test_expired_link_is_refused_clearly(client, escalation, pool):
@@ -77,7 +77,7 @@ def test_expired_link_is_refused_clearly(client, escalation, pool):
     with time_machine.travel(timedelta(hours=13)):
         response = client.post(reverse("escalation:ack_link", args=[token]))
     assert response.status_code == 400
-    assert "expired" in response.content.decode()
+    assert "Dieser Quittierungslink ist abgelaufen (Links gelten 12 Stunden)" in response.content.decode()
     escalation.refresh_from_db()
     assert escalation.status == EscalationStatus.ACTIVE
 
@@ -88,7 +88,7 @@ def test_api_acknowledge_first_wins_then_conflict(escalation, pool):
     first = api.post(f"/api/v1/escalations/{escalation.pk}/acknowledge")
     assert first.status_code == 200 and first.json()["accepted"] is True
     api.force_authenticate(pool[2])
-    second = api.post(f"/api/v1/escalations/{escalation.pk}/acknowledge")
+    second = api.post(f"/api/v1/escalations/{escalation.pk}/acknowledge", headers={"Accept-Language": "en"})
     assert second.status_code == 409
     assert second.json()["acknowledged_by"] == pool[0].username and "already" in second.json()["detail"]
     assert api.post("/api/v1/escalations/999999/acknowledge").status_code == 404
