@@ -70,15 +70,16 @@ class ParseJob:
         self._raws = list(raws)
         self._futures: list[tuple[list[int], Future[list[Outcome]]]] = []
         self._pool: ProcessPoolExecutor | None = None
-        todo = [i for i, raw in enumerate(self._raws) if raw is not None]
+        todo = [(i, raw) for i, raw in enumerate(self._raws) if raw is not None]
         workers = conf.parse_workers()
         if workers <= 0 or len(todo) < POOL_MIN_MAILS:
             return
         try:
             self._pool = _get_pool(workers)
             for start in range(0, len(todo), CHUNK_MAILS):
-                indexes = todo[start : start + CHUNK_MAILS]
-                chunk = [self._raws[i] for i in indexes]
+                pairs = todo[start : start + CHUNK_MAILS]
+                indexes = [i for i, _raw in pairs]
+                chunk = [raw for _i, raw in pairs]
                 self._futures.append((indexes, self._pool.submit(_parse_chunk, chunk)))
         except Exception:
             logger.warning("mail parse pool unavailable; parsing in-process", exc_info=True)

@@ -218,7 +218,8 @@ def mails_ingest(
         all_outcomes = parse_job.results()
         outcomes = [all_outcomes[i] for i in new_indexes]
     else:
-        outcomes = ParseJob([None if is_oversize(m.raw) else m.raw for m in new_mails]).results()
+        raws = [prepared[i][1] for i in new_indexes]  # the bytes each new mail's ``raw`` was set to
+        outcomes = ParseJob([None if is_oversize(raw) else raw for raw in raws]).results()
 
     # 3. Decide them in order, with the lookups of the whole batch done at once.
     batch = Batch(
