@@ -3,11 +3,16 @@ from typing import Any
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
+from supportdesk.accounts.middleware import user_preferences_activate
 from supportdesk.accounts.selectors import api_token_authenticate
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):
-    """``Authorization: Bearer <token>`` with a per-user API token."""
+    """``Authorization: Bearer <token>`` with a per-user API token.
+
+    The answer, errors included, is in the token owner's language and time zone, as the
+    pages are for a signed-in user: the middleware ran before DRF knew who is asking.
+    """
 
     keyword = "Bearer"
 
@@ -24,6 +29,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         user = api_token_authenticate(raw=raw)
         if user is None:
             raise exceptions.AuthenticationFailed("Invalid or revoked token.")
+        user_preferences_activate(request=request._request, user=user)
         return user, None
 
     def authenticate_header(self, request: Request) -> str:
