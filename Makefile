@@ -5,8 +5,10 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+PG_ADMIN_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+PG_BENCH_URL ?= postgres://postgres@127.0.0.1:5432/supportdesk_bench_io
 
-.PHONY: run test test-sqlite test-postgres lint install install-test migrate demo bench clean
+.PHONY: run test test-sqlite test-postgres lint install install-test migrate demo bench bench-all clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	@test -x $(PY) || $$(scripts/find-python) -m venv $(VENV)
@@ -54,6 +56,19 @@ test-postgres: install-test
 
 bench: install-test
 	$(PY) bench/roster.py
+
+# Every benchmark, on SQLite and PostgreSQL where it applies (≈ 15 min; Dovecot needs root).
+bench-all: install-test
+	@$(PY) -c "import psycopg; psycopg.connect('$(PG_ADMIN_URL)', autocommit=True).execute('CREATE DATABASE supportdesk_bench_io')" 2>/dev/null || true
+	$(PY) bench/roster.py
+	$(PY) bench/oncall_latency.py
+	$(PY) bench/tickets.py --admin-url $(PG_ADMIN_URL)
+	$(PY) bench/mail_ingest.py
+	$(PY) bench/mail_ingest.py --database-url $(PG_BENCH_URL)
+	$(PY) bench/escalation.py
+	$(PY) bench/escalation.py --database-url $(PG_BENCH_URL)
+	$(PY) bench/escalation.py --via-imap
+	$(PY) bench/escalation.py --via-imap --database-url $(PG_BENCH_URL)
 
 clean:
 	rm -rf $(VENV) var
