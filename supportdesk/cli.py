@@ -1,6 +1,6 @@
 """The ``supportdesk`` console command: the management commands users need.
 
-supportdesk run                  web server, task worker and scheduler together
+supportdesk run                  web server, task worker, scheduler and mail listener together
 supportdesk oncall [--at ISO]    who is on duty now
 supportdesk token create USER    print a new API token
 supportdesk plan generate|publish …

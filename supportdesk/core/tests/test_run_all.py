@@ -1,4 +1,4 @@
-"""``supportdesk run`` for real: three processes come up, one Ctrl-C stops them all."""
+"""``supportdesk run`` for real: four processes come up, one Ctrl-C stops them all."""
 
 import contextlib
 import os
@@ -40,14 +40,15 @@ def wait_for_http(url: str, timeout: float) -> int:
 def test_process_commands_use_the_port_and_no_reloaders():
     commands = process_commands(host="127.0.0.1", port=8123, worker_interval=0.5)
 
-    assert set(commands) == {"web", "worker", "scheduler"}
+    assert set(commands) == {"web", "worker", "scheduler", "mail"}
     assert all(command.startswith("exec ") for command in commands.values())
     assert "runserver 127.0.0.1:8123 --noreload" in commands["web"]
     assert "db_worker" in commands["worker"] and "--no-reload" in commands["worker"]
     assert "run_scheduler" in commands["scheduler"]
+    assert "mailbox_listen" in commands["mail"]
 
 
-def test_run_starts_web_worker_and_scheduler_and_sigint_stops_them_all(tmp_path):
+def test_run_starts_web_worker_scheduler_and_mail_listener_and_sigint_stops_them_all(tmp_path):
     env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
     env.update(SUPPORTDESK_DATA_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="supportdesk.settings", PYTHONUNBUFFERED="1")
     cli = [sys.executable, "-m", "supportdesk.cli"]
@@ -87,7 +88,7 @@ def test_run_starts_web_worker_and_scheduler_and_sigint_stops_them_all(tmp_path)
     assert returncode == 0, output
     assert output.startswith(f"Supportdesk on http://127.0.0.1:{port}/")
     assert "supportdesk demo" in output  # an empty database: how to get the demo team
-    assert {name for name, _pid in started} == {"web", "worker", "scheduler"}
+    assert {name for name, _pid in started} == {"web", "worker", "scheduler", "mail"}
     assert "Supportdesk stopped." in output
     assert left_behind == []
 

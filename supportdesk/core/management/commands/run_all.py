@@ -1,6 +1,7 @@
-"""``supportdesk run``: the web server, the task worker and the scheduler as one process group.
+"""``supportdesk run``: the web server, the task worker, the scheduler and the mail listener
+as one process group.
 
-The three run as children of a honcho Manager, each in its own session: Ctrl-C
+They run as children of a honcho Manager, each in its own session: Ctrl-C
 (or SIGTERM) reaches only the manager, which stops every child's process group
 and waits for them, so nothing is left behind. If one child dies (a port in
 use, say), the others are stopped too and the exit status is non-zero.
@@ -11,14 +12,11 @@ import shlex
 import sys
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
 from honcho.manager import Manager
 from honcho.printer import Printer
-
-from supportdesk.mailbox.selectors import mailbox_list_active
 
 STOPPED_BY_SIGNAL = {130, 143}
 """Honcho's return codes after SIGINT and SIGTERM: a clean stop, not a failure."""
@@ -39,29 +37,19 @@ def _manage(*args: str) -> str:
     return "exec " + shlex.join([sys.executable, "-m", "supportdesk.cli", *args])
 
 
-def process_commands(*, host: str, port: int, worker_interval: float, with_mail: bool = False) -> dict[str, str]:
-    commands = {
+def process_commands(*, host: str, port: int, worker_interval: float) -> dict[str, str]:
+    # The mail listener runs even without a mailbox: it rescans the active mailboxes, so one
+    # the admin adds later is listened to without a restart.
+    return {
         "web": _manage("runserver", f"{host}:{port}", "--noreload"),
         "worker": _manage("db_worker", "--interval", str(worker_interval), "--no-reload", "--no-startup-delay"),
         "scheduler": _manage("run_scheduler"),
+        "mail": _manage("mailbox_listen"),
     }
-    if with_mail:
-        commands["mail"] = _manage("mailbox_listen")
-    return commands
-
-
-def mailbox_configured() -> bool:
-    """True when the IMAP listener has something to do: SUPPORTDESK_IMAP_URL or an active mailbox."""
-    if getattr(settings, "SUPPORTDESK_IMAP_MAILBOX", None):
-        return True
-    try:
-        return mailbox_list_active().exists()
-    except DatabaseError:
-        return False
 
 
 class Command(BaseCommand):
-    help = "Run the web server, the task worker and the scheduler together; Ctrl-C stops all three."
+    help = "Run the web server, the task worker, the scheduler and the mail listener together; Ctrl-C stops all."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--port", type=int, default=None, help="Web port (default $SUPPORTDESK_PORT or 8000).")
@@ -73,9 +61,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, port: int | None, host: str, worker_interval: float, **options: Any) -> None:
         port = port if port is not None else default_port()
         url = f"http://{'127.0.0.1' if host in {'0.0.0.0', '::'} else host}:{port}/"  # noqa: S104 - a display URL
-        self.stdout.write(
-            self.style.SUCCESS(f"Supportdesk on {url}  (Ctrl-C stops the web server, worker and scheduler)")
-        )
+        self.stdout.write(self.style.SUCCESS(f"Supportdesk on {url}  (Ctrl-C stops them all)"))
         self.print_database_state(url)
         self.stdout.flush()
 
@@ -84,9 +70,7 @@ class Command(BaseCommand):
         # Links in mails and feeds must point at the port actually served.
         env.setdefault("SUPPORTDESK_SITE_URL", f"http://127.0.0.1:{port}")
         manager = Manager(Printer(sys.stdout))
-        commands = process_commands(
-            host=host, port=port, worker_interval=worker_interval, with_mail=mailbox_configured()
-        )
+        commands = process_commands(host=host, port=port, worker_interval=worker_interval)
         for name, command in commands.items():
             manager.add_process(name, command, env=env)
         manager.loop()
