@@ -13,13 +13,9 @@ from django.tasks import default_task_backend
 from django.urls import reverse
 
 from supportdesk import cli
-from supportdesk.accounts.models import User
-from supportdesk.core.management.commands.load_demo import DEMO_PASSWORD, TEAM
-from supportdesk.mailbox.models import InboundMail
 from supportdesk.notifications.models import NotificationDelivery
-from supportdesk.roster.models import Assignment, PlanVersion, PoolMember, RosterWeek
+from supportdesk.roster.models import PlanVersion, PoolMember, RosterWeek
 from supportdesk.roster.tests.plans import alternating, make_week
-from supportdesk.tickets.models import Customer, Team, Ticket
 
 BERLIN = ZoneInfo("Europe/Berlin")
 MONDAY = date(2026, 11, 30)
@@ -190,55 +186,6 @@ def test_token_create_prints_a_token_that_authenticates(client, agent):
 def test_token_create_for_an_unknown_user_fails(db):
     with pytest.raises(CommandError, match="nobody"):
         run("token", "create", "nobody")
-
-
-# --- load_demo ------------------------------------------------------------------------------
-
-
-def test_load_demo_loads_a_team_with_a_published_plan_once(db):
-    with time_machine.travel(datetime(2026, 11, 25, 9, 0, tzinfo=BERLIN), tick=False):
-        out = run("load_demo")
-
-    assert User.objects.count() == len(TEAM) + 1
-    assert User.objects.get(username="admin").is_superuser
-    coordinator = User.objects.get(username="kvogel")
-    assert coordinator.is_coordinator and not coordinator.is_deputy
-    deputy = User.objects.get(username="mbrandt")
-    assert deputy.is_coordinator and deputy.is_deputy
-    assert User.objects.get(is_mailbox_head=True).username == "sneumann"
-    members = PoolMember.objects.filter(active=True)
-    assert members.count() == 6
-    assert sorted(len(m.weekdays) for m in members) == [3, 5, 5, 5, 5, 5]
-    assert Team.objects.get(slug="support-management").members.filter(username="kvogel").exists()
-    assert Customer.objects.count() == 5
-    assert all(c.project_manager_id for c in Customer.objects.all())
-    assert Ticket.objects.filter(status="new").count() == 3
-    assert InboundMail.objects.filter(state="triage").count() == 3
-    for user in User.objects.all():
-        assert user.office_phone.startswith("+49 ") or user.username == "admin"
-    weeks = RosterWeek.objects.order_by("week_start")
-    assert [(w.week_start, w.is_published) for w in weeks] == [(date(2026, 11, 23), True), (date(2026, 11, 30), True)]
-    assert Assignment.objects.filter(user__isnull=True).count() == 0
-    assert coordinator.check_password(DEMO_PASSWORD)
-    assert "kvogel" in out and DEMO_PASSWORD in out and "http://" in out
-    assert "Customers: 5" in out
-
-    again = run("load_demo")
-
-    assert "demo data already present" in again
-    assert User.objects.count() == len(TEAM) + 1
-    assert RosterWeek.objects.count() == 2
-
-
-def test_load_demo_never_touches_a_database_with_users(agent):
-    out = run("load_demo")
-
-    assert "demo data already present" in out
-    assert list(User.objects.values_list("username", flat=True)) == [agent.username]
-    assert not RosterWeek.objects.exists()
-
-
-# --- the console command ------------------------------------------------------------------
 
 
 def test_every_alias_of_the_console_command_is_a_command():
