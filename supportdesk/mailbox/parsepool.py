@@ -8,10 +8,14 @@ falls back to the calling process: a worker problem never loses or delays a mail
 
 A parse outcome is a :class:`~supportdesk.mailbox.parsing.ParsedMail`, or a string
 ``"ExceptionType: message"`` saying why the mail cannot be read (→ quarantine).
+
+The pool's processes end with the process that owns it, however it dies (SIGKILL, the OOM
+killer): see :func:`_exit_with_owner`.
 """
 
 import logging
 import multiprocessing
+import os
 import threading
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -43,6 +47,34 @@ def _parse_chunk(raws: Sequence[bytes]) -> list[Outcome]:
     return [parse_outcome(raw) for raw in raws]
 
 
+def _exit_with_owner() -> None:
+    """Pool initializer: end this worker as soon as the process that owns the pool is gone.
+
+    Nothing else would (https://github.com/python/cpython/issues/111873): a worker waits for
+    work on its call queue, whose pipe it received with both ends, so it never reads EOF; the
+    forkserver, its parent, waits for EOF on its "alive" pipe, but every worker holds a copy of
+    that pipe's write end; the resource tracker likewise. SIGKILL the owner and all of them wait
+    for each other for good. ``PR_SET_PDEATHSIG`` would not help: the workers' parent is the
+    forkserver, which is the one waiting for them.
+
+    multiprocessing gives each child a sentinel of the process that started it: the read end of
+    a pipe whose only write end the owner holds, so it reads EOF once the owner is gone, whatever
+    killed it. A daemon thread waits for that and exits the worker; the last worker gone
+    closes the forkserver's and the resource tracker's pipes, and they exit too.
+    """
+    owner = multiprocessing.parent_process()
+    if owner is None:  # not started by multiprocessing (a direct call): nothing owns us
+        return
+    threading.Thread(target=_wait_for_owner, args=(owner,), name="parse-pool-owner", daemon=True).start()
+
+
+def _wait_for_owner(owner: multiprocessing.process.BaseProcess) -> None:
+    owner.join()  # returns when the owner's end of the sentinel pipe is closed: it exited
+    # No clean-up: nobody is left to receive a result, and the main thread may hold the call
+    # queue's lock while it waits for work.
+    os._exit(0)
+
+
 def _get_pool(workers: int) -> ProcessPoolExecutor:
     global _pool, _pool_size
     with _lock:
@@ -50,7 +82,11 @@ def _get_pool(workers: int) -> ProcessPoolExecutor:
             if _pool is not None:
                 _pool.shutdown(wait=False, cancel_futures=True)
             # forkserver: workers never inherit database connections or the listener's threads.
-            _pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"))
+            _pool = ProcessPoolExecutor(
+                max_workers=workers,
+                mp_context=multiprocessing.get_context("forkserver"),
+                initializer=_exit_with_owner,
+            )
             _pool_size = workers
         return _pool
 

@@ -1,7 +1,10 @@
-"""Running what the triage actions enqueued (the Dummy task backend of the tests keeps it)."""
+"""Running what the triage actions enqueued (the Dummy task backend of the tests keeps it), and
+watching the processes a listener subprocess leaves behind."""
 
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import ClassVar
 
 from django.core.mail import EmailMessage
@@ -48,3 +51,30 @@ class GateBackend(BaseEmailBackend):
         Gate.release.wait(timeout=10)
         Gate.sent.extend(email_messages)
         return len(email_messages)
+
+
+def live_processes_in_group(pgid: int) -> dict[int, str]:
+    """The processes of process group ``pgid`` that still run (zombies waiting for their reaper
+    do not count), with their command lines; read from Linux's /proc."""
+    found: dict[int, str] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+            cmdline = (stat.parent / "cmdline").read_bytes()
+        except OSError:  # it ended while we looked
+            continue
+        # "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses.
+        fields = text.rpartition(")")[2].split()
+        if fields[0] != "Z" and int(fields[2]) == pgid:
+            found[int(stat.parent.name)] = cmdline.replace(b"\0", b" ").decode(errors="replace").strip()
+    return found
+
+
+def wait_until(condition: Callable[[], object], timeout: float) -> bool:
+    """Whether ``condition()`` came true within ``timeout`` seconds (asked every 0.1 s)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return bool(condition())
