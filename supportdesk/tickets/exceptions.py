@@ -1,3 +1,5 @@
+from collections.abc import Sequence
+
 from supportdesk.core.exceptions import Conflict, DomainError, NotFound
 
 
@@ -23,6 +25,15 @@ class TicketNotFound(NotFound):
 
 class StaleTicket(Conflict):
     """Someone else changed the ticket since the caller loaded it (optimistic locking)."""
+
+
+class StillInUse(Conflict):
+    """A ticket, article or contact was not deleted: it changed since it was made, or other rows
+    refer to it. ``referrers`` names the models of those rows (``app_label.Model``)."""
+
+    def __init__(self, message: str, referrers: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.referrers = list(referrers)
 
 
 class ImportFailed(DomainError):

@@ -33,15 +33,19 @@ from supportdesk.mailbox.models import (
 from supportdesk.mailbox.services.decide import Batch, article_body, decide
 from supportdesk.mailbox.services.ingest import apply_parsed
 from supportdesk.mailbox.services.outbound import enqueue_at, mail_send, reply_subject
-from supportdesk.notifications.models import NotificationDelivery
 from supportdesk.tickets import selectors as ticket_selectors
 from supportdesk.tickets.models import SUBJECT_MAX_LENGTH, Article, ArticleKind, Channel, Priority, Status, Team, Ticket
-from supportdesk.tickets.services import article_add, contact_create, ticket_create, ticket_update
+from supportdesk.tickets.services import (
+    article_add,
+    contact_create,
+    ticket_assignee_notify,
+    ticket_create,
+    ticket_update,
+)
 
 logger = logging.getLogger(__name__)
 
 REOPEN = (Status.RESOLVED, Status.CLOSED)
-ASSIGNEE_NOTICES = ("tickets/ticket_assigned", "tickets/ticket_assigned_urgent")
 
 
 def _locked(mail_id: int, state: str) -> InboundMail:
@@ -116,26 +120,6 @@ def _record(
     return record
 
 
-def _hold_assignee_notice(ticket: Ticket, *, since: int) -> bool:
-    """Withdraw the new ticket's assignee notice that ``ticket_create`` just queued in this
-    transaction (never visible outside it); the finalize task sends it when the window passed.
-
-    Matched by recipient, template, the ticket number in the subject and a row id above ``since``,
-    so no other ticket's notice is touched.
-    """
-    if ticket.assignee_id is None:
-        return False
-    deleted, _rows = NotificationDelivery.objects.filter(
-        pk__gt=since, recipient_id=ticket.assignee_id, event__in=ASSIGNEE_NOTICES, subject__contains=ticket.number
-    ).delete()
-    return deleted > 0
-
-
-def _last_delivery_id() -> int:
-    last = NotificationDelivery.objects.order_by("-pk").values_list("pk", flat=True).first()
-    return last or 0
-
-
 @transaction.atomic(durable=True)
 def triage_create_ticket(
     *,
@@ -161,7 +145,6 @@ def triage_create_ticket(
     contact_created = None
     if contact is None and "@" in address:
         contact = contact_created = contact_create(name=mail.from_name or address, emails=[address])
-    since = _last_delivery_id()
     ticket = ticket_create(
         actor=actor,
         subject=(subject or mail.subject or parsed.subject or "(ohne Betreff)")[:SUBJECT_MAX_LENGTH],
@@ -172,9 +155,13 @@ def triage_create_ticket(
         assignee=assignee,
         assignee_group=assignee_group,
         now=now,
+        notify_assignee=False,
     )
     undoable = ticket.priority != Priority.P1
-    held = _hold_assignee_notice(ticket, since=since) if undoable else False
+    if not undoable:  # its escalation runs already: the assignee hears of it at once too
+        ticket_assignee_notify(ticket=ticket, actor=actor, now=now)
+    # Otherwise the finalize task tells the assignee when the undo window has passed.
+    held = undoable and ticket.assignee_id is not None
     mail.ticket = ticket
     mail.article = _mail_article(ticket)
     _mark(mail, actor=actor, action=TriageAction.CREATE_TICKET, state=InboundState.ARTICLE, now=now)

@@ -4,6 +4,10 @@ An undo reverts everything the action did, in one transaction: the ticket it cre
 deleted (with the contact it created) as long as nothing else happened to it, the article it
 added is removed and the ticket fields it changed are set back, the queued reply or forward is
 cancelled, and the mail waits in triage again. The record keeps who did and who undid what.
+
+Tickets, articles and contacts are deleted by the tickets app's ``*_delete_unused`` services,
+which refuse when anything else refers to them; the mail and the triage records only mention
+them (a record keeps the ticket's number) and are named as the references that may go.
 """
 
 import logging
@@ -11,6 +15,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -21,9 +26,15 @@ from supportdesk.mailbox import conf
 from supportdesk.mailbox.exceptions import TriageRecordNotFound, UndoRefused
 from supportdesk.mailbox.models import InboundMail, InboundState, OutboundMail, TriageAction, TriageRecord
 from supportdesk.mailbox.services.outbound import outbound_mail_cancel
-from supportdesk.tickets.models import Article, Contact, Ticket
-from supportdesk.tickets.search import search_documents_refresh
-from supportdesk.tickets.services import ticket_assignee_notify, ticket_update
+from supportdesk.tickets.exceptions import StillInUse
+from supportdesk.tickets.models import Ticket
+from supportdesk.tickets.services import (
+    article_delete_unused,
+    contact_delete_unused,
+    ticket_assignee_notify,
+    ticket_delete_unused,
+    ticket_update,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -61,33 +72,41 @@ def _changed(number: str) -> UndoRefused:
     )
 
 
-def _undo_created_ticket(record: TriageRecord, mail: InboundMail) -> None:
-    ticket = Ticket.objects.select_for_update().filter(pk=record.ticket_id).first() if record.ticket_id else None
+def _undo_created_ticket(record: TriageRecord, mail: InboundMail, actor: User) -> None:
+    ticket = record.ticket
     if ticket is None:
         return  # someone deleted it already: only the mail goes back
-    # What the creation made: version 1, its first article (the mail). Anything more is someone's work.
-    if (
-        ticket.version != record.ticket_version
-        or Article.objects.filter(ticket=ticket).exclude(inbound_mails=mail).exists()
-        or InboundMail.objects.filter(ticket=ticket).exclude(pk=mail.pk).exists()
-        or OutboundMail.objects.filter(ticket=ticket).exists()
-    ):
-        raise _changed(ticket.number)
-    ticket.delete()
-    contact = Contact.objects.filter(pk=record.contact_created_id).first() if record.contact_created_id else None
-    if contact is not None and not Ticket.objects.filter(contact=contact).exists():
-        contact.delete()
+    # Only what the creation made goes: version 1 and its first article (the mail). Anything more
+    # (a change, a note, another mail or an outgoing one in the ticket) is someone's work: it stays.
+    mentions = TriageRecord.objects.filter(Q(ticket=ticket) | Q(article__ticket=ticket))
+    try:
+        ticket_delete_unused(ticket=ticket, actor=actor, referrers=[mail, *mentions])
+    except StillInUse as exc:
+        raise _changed(ticket.number) from exc
+    contact = record.contact_created
+    if contact is not None:
+        try:
+            contact_delete_unused(
+                contact=contact, actor=actor, referrers=TriageRecord.objects.filter(contact_created=contact)
+            )
+        except StillInUse:
+            logger.info("contact %s stays: it is used elsewhere by now", contact.pk)
 
 
-def _undo_added_article(record: TriageRecord, actor: User, now: datetime) -> None:
+def _undo_added_article(record: TriageRecord, mail: InboundMail, actor: User, now: datetime) -> None:
     ticket = Ticket.objects.select_for_update().filter(pk=record.ticket_id).first() if record.ticket_id else None
     if ticket is None:
         return
     previous = dict(record.ticket_previous)
     if previous and ticket.version != record.ticket_version:
         raise _changed(ticket.number)
-    if record.article_id:
-        Article.objects.filter(pk=record.article_id, ticket=ticket).delete()
+    article = record.article
+    if article is not None and article.ticket_id == ticket.pk:
+        mentions = TriageRecord.objects.filter(article=article)
+        try:
+            article_delete_unused(article=article, actor=actor, referrers=[mail, *mentions])
+        except StillInUse as exc:
+            raise _changed(ticket.number) from exc
     if previous:
         changes: dict[str, object] = {}
         if "status" in previous:
@@ -95,7 +114,6 @@ def _undo_added_article(record: TriageRecord, actor: User, now: datetime) -> Non
         if "assignee" in previous:
             changes["assignee"] = User.objects.filter(pk=previous["assignee"]).first()
         ticket_update(actor, ticket, ticket.version, now=now, **changes)
-    search_documents_refresh(ticket_ids=[ticket.pk])
 
 
 @transaction.atomic(durable=True)
@@ -121,9 +139,9 @@ def triage_undo(*, actor: User, record_id: int, now: datetime | None = None) -> 
     # NO KEY: a concurrent write of a row that refers to the mail (the send task's) must not wait for us.
     mail = InboundMail.objects.select_for_update(no_key=True).get(pk=record.mail_id)
     if record.action == TriageAction.CREATE_TICKET:
-        _undo_created_ticket(record, mail)
+        _undo_created_ticket(record, mail, actor)
     elif record.action == TriageAction.ADD_TO_TICKET:
-        _undo_added_article(record, actor, now)
+        _undo_added_article(record, mail, actor, now)
     mail.state = InboundState.TRIAGE
     mail.handled_action = ""
     mail.handled_by = None
@@ -164,5 +182,6 @@ def triage_record_finalize(*, record_id: int, now: datetime | None = None) -> Tr
     if record.notice_held and record.ticket_id:
         ticket = Ticket.objects.select_related("assignee").filter(pk=record.ticket_id).first()
         if ticket is not None:
-            ticket_assignee_notify(ticket=ticket, actor=record.actor, now=now)
+            # What ticket_create would have done at the creation: a notice now, or a digest item.
+            ticket_assignee_notify(ticket=ticket, actor=record.actor, now=record.done_at)
     return record

@@ -3,7 +3,8 @@ notices wait for the window's end."""
 
 import re
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail as django_mail
@@ -28,7 +29,7 @@ from supportdesk.mailbox.models import (
 from supportdesk.mailbox.tests.helpers import Gate, enqueued, run_enqueued
 from supportdesk.mailbox.tests.test_ingest import make_mail
 from supportdesk.notifications.models import NotificationDelivery
-from supportdesk.tickets.models import Article, ArticleKind, Contact, Status, Ticket, TicketChange
+from supportdesk.tickets.models import Article, ArticleKind, Contact, DigestItem, Status, Ticket, TicketChange
 from supportdesk.tickets.services import article_add, ticket_create, ticket_update
 
 
@@ -109,6 +110,31 @@ def test_undo_refused_when_the_new_ticket_was_worked_on(mailbox, coordinator, ag
     assert Ticket.objects.filter(pk=mail.ticket.pk).exists()
     assert InboundMail.objects.get().state == InboundState.ARTICLE
     assert TriageRecord.objects.get().undone_at is None
+
+
+def test_undo_refused_when_another_mail_joined_the_new_ticket(mailbox, coordinator):
+    mail = services.triage_create_ticket(actor=coordinator, mail_id=ingest(mailbox, make_mail(1)).pk)
+    follow_up = ingest(mailbox, make_mail(2, in_reply_to="<mail-1@kunde.example>"))
+    assert follow_up.ticket == mail.ticket  # threaded: it belongs to the ticket now
+    with pytest.raises(UndoRefused, match=mail.ticket.number):
+        services.triage_undo(actor=coordinator, record_id=record_of(mail).pk)
+    assert Ticket.objects.filter(pk=mail.ticket.pk).exists()
+    follow_up.refresh_from_db()
+    assert follow_up.ticket == mail.ticket
+
+
+def test_held_notice_of_an_evening_ticket_goes_to_the_digest_only_when_the_window_passed(mailbox, coordinator, agent):
+    evening = datetime(2026, 6, 10, 19, 0, tzinfo=ZoneInfo("Europe/Berlin"))  # a Wednesday, after core hours
+    mail = services.triage_create_ticket(
+        actor=coordinator, mail_id=ingest(mailbox, make_mail(1)).pk, assignee=agent, now=evening
+    )
+    record = record_of(mail)
+    assert record.notice_held
+    assert not DigestItem.objects.exists()  # an undo within the window leaves no trace in the digest
+    assert run_enqueued("triage_record_finalize") == 1
+    [item] = DigestItem.objects.all()
+    assert (item.user, item.ticket, item.created_at) == (agent, mail.ticket, evening)
+    assert not NotificationDelivery.objects.filter(recipient=agent).exists()
 
 
 def test_undo_of_add_to_ticket_removes_the_article_and_sets_the_ticket_back(mailbox, coordinator, agent):

@@ -1,4 +1,5 @@
-"""Writes of tickets: customers and contacts, tickets and articles, the intake check, notices, bulk changes.
+"""Writes of tickets: customers and contacts, tickets and articles, the intake check, notices, bulk changes,
+and taking back what was just made (undo).
 
 Other apps (mailbox, escalation, handover) import from here; the functions live in the modules by topic.
 """
@@ -13,6 +14,7 @@ from supportdesk.tickets.services.customers import (
 )
 from supportdesk.tickets.services.intake import intake_check_done, intake_check_open, intake_checks_escalate
 from supportdesk.tickets.services.notices import digests_send, notification_preference_set, ticket_assignee_notify
+from supportdesk.tickets.services.removal import article_delete_unused, contact_delete_unused, ticket_delete_unused
 from supportdesk.tickets.services.tickets import (
     FIRST_ARTICLE_KIND,
     SEARCHED_FIELDS,
@@ -33,8 +35,10 @@ __all__ = [
     "UPDATABLE_FIELDS",
     "BulkReport",
     "article_add",
+    "article_delete_unused",
     "changes_from_mapping",
     "contact_create",
+    "contact_delete_unused",
     "contact_update",
     "customer_create",
     "customer_update",
@@ -48,6 +52,7 @@ __all__ = [
     "ticket_create",
     "ticket_create_from_phone",
     "ticket_create_with_contact",
+    "ticket_delete_unused",
     "ticket_number_allocate",
     "ticket_update",
     "tickets_bulk_update",

@@ -109,10 +109,13 @@ def ticket_create(
     assignee: User | None = None,
     tags: Iterable[str] = (),
     now: datetime | None = None,
+    notify_assignee: bool = True,
 ) -> Ticket:
     """Create a ticket with its first article, due time and (unless given) the suggested assignment.
 
-    Priority 1 also opens a :class:`Prio1Case`.
+    Priority 1 also opens a :class:`Prio1Case`. The assignee is told (now or in the next digest)
+    unless ``notify_assignee`` is false: then the caller does it with ``ticket_assignee_notify``
+    when the time has come, e.g. once the creation can no longer be undone.
     """
     now = now or timezone.now()
     subject = _check_subject(subject)
@@ -156,7 +159,8 @@ def ticket_create(
     if priority == Priority.P1:
         _prio1_open(ticket=ticket, actor=actor, now=now)
     search_documents_refresh(ticket_ids=[ticket.pk])
-    ticket_assignee_notify(ticket=ticket, actor=actor, now=now)
+    if notify_assignee:
+        ticket_assignee_notify(ticket=ticket, actor=actor, now=now)
     logger.info("ticket %s created (prio %s, %s)", ticket.number, priority, channel)
     return ticket
 
