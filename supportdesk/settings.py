@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
@@ -233,6 +234,16 @@ MAILERS = {
 }
 DEFAULT_FROM_EMAIL = os.environ.get("SUPPORTDESK_FROM_EMAIL", "Supportdesk <support@example.com>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# A coordinator hears that a person cannot be reached (every channel of a notice failed) at most
+# once per person within this many minutes; later failures only go to the delivery log, linked to
+# that notice. 0 tells of every failure. Prio 1 cases are not affected: the coordinator is always told.
+_unreachable = os.environ.get("SUPPORTDESK_UNREACHABLE_NOTICE_MINUTES", "60")
+if not _unreachable.isdigit():
+    raise ImproperlyConfigured(
+        f"SUPPORTDESK_UNREACHABLE_NOTICE_MINUTES must be a whole number of minutes, 0 or more (got {_unreachable!r})."
+    )
+SUPPORTDESK_UNREACHABLE_NOTICE_MINUTES = int(_unreachable)
 
 # --- Incoming mail (IMAP) -----------------------------------------------------
 

@@ -9,11 +9,28 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from django.core.mail import EmailMultiAlternatives
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from supportdesk.notifications.models import NotificationDelivery
 
 logger = logging.getLogger(__name__)
+
+
+NO_MAIL_ADDRESS = gettext_noop("recipient has no mail address")
+CHANNEL_REMOVED = gettext_noop("the channel was removed")
+APPRISE_URL_NOT_UNDERSTOOD = gettext_noop("Apprise does not understand the URL")
+APPRISE_FAILED = gettext_noop("Apprise could not deliver the notice")
+WEBHOOK_URL_SCHEME = gettext_noop("a webhook URL must start with http:// or https://")
+OWN_ERRORS = frozenset(
+    {NO_MAIL_ADDRESS, CHANNEL_REMOVED, APPRISE_URL_NOT_UNDERSTOOD, APPRISE_FAILED, WEBHOOK_URL_SCHEME}
+)
+"""The errors the channels word themselves: stored in English (``last_error`` is data), worded
+for the reader by :func:`error_text`. Errors of mail servers and services are kept as they came."""
+
+
+def error_text(error: str) -> str:
+    """A delivery's ``last_error`` for the reader: our own errors in the active language, others as they came."""
+    return gettext(error) if error in OWN_ERRORS else error
 
 
 @dataclass(frozen=True)
@@ -40,7 +57,7 @@ class EmailChannel:
 
     def send(self, delivery: NotificationDelivery) -> DeliveryResult:
         if not delivery.address:
-            return DeliveryResult(ok=False, error="recipient has no mail address", permanent=True)
+            return DeliveryResult(ok=False, error=NO_MAIL_ADDRESS, permanent=True)
         message = EmailMultiAlternatives(
             subject=delivery.subject,
             body=delivery.body_text,
@@ -95,14 +112,14 @@ class AppriseChannel:
 
         channel = _user_channel(delivery, "apprise")
         if channel is None:
-            return DeliveryResult(ok=False, error="the channel was removed", permanent=True)
+            return DeliveryResult(ok=False, error=CHANNEL_REMOVED, permanent=True)
         sender = apprise.Apprise()
         if not sender.add(channel.url):
-            return DeliveryResult(ok=False, error="Apprise does not understand the URL", permanent=True)
+            return DeliveryResult(ok=False, error=APPRISE_URL_NOT_UNDERSTOOD, permanent=True)
         with apprise.LogCapture(level=apprise.logging.WARNING, fmt="%(message)s") as captured:
             ok = sender.notify(title=delivery.subject, body=delivery.body_text)
         if not ok:
-            error = " ".join(captured.getvalue().split())[-500:] or "Apprise could not deliver the notice"
+            error = " ".join(captured.getvalue().split())[-500:] or APPRISE_FAILED
             logger.warning("apprise notice %s failed: %s", delivery.pk, error)
             return DeliveryResult(ok=False, error=error)
         return DeliveryResult(ok=True)
@@ -132,9 +149,9 @@ class WebhookChannel:
 
         channel = _user_channel(delivery, "webhook")
         if channel is None:
-            return DeliveryResult(ok=False, error="the channel was removed", permanent=True)
+            return DeliveryResult(ok=False, error=CHANNEL_REMOVED, permanent=True)
         if not channel.url.startswith(("http://", "https://")):
-            return DeliveryResult(ok=False, error="a webhook URL must start with http:// or https://", permanent=True)
+            return DeliveryResult(ok=False, error=WEBHOOK_URL_SCHEME, permanent=True)
         body = json.dumps(
             {
                 "id": delivery.pk,

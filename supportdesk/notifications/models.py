@@ -38,6 +38,13 @@ class NotificationDelivery(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="fallback"
     )
     """The failed delivery of the same notice on the channel before; a failed one has at most one fallback."""
+    about = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="unreachable_notices"
+    )
+    """A coordinator's "could not reach" notice: the failed delivery (the last of its notice) it tells of."""
+    covered_by = models.ManyToManyField("self", symmetrical=False, blank=True, related_name="coalesced")
+    """A failed delivery whose recipient the coordinators were told of shortly before: those earlier
+    "could not reach" notices, which stand for this failure too (no new notice was sent)."""
 
     class Meta:
         ordering = ["-created_at"]

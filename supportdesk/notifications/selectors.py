@@ -1,8 +1,9 @@
 """Reads of the delivery log: what was sent to whom, and what failed."""
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from supportdesk.accounts.models import User
+from supportdesk.notifications.channels import error_text
 from supportdesk.notifications.models import DeliveryStatus, NotificationDelivery, UserChannel
 
 PAGE_SIZE = 100
@@ -12,7 +13,10 @@ def delivery_list(*, status: str = "", page: int = 1) -> list[NotificationDelive
     """One page of the log, newest first; ``PAGE_SIZE + 1`` rows tell whether more follow.
 
     Each row carries the delivery it stands in for (``fallback_of``) and the one that took over
-    from it (``fallback``), so the page shows a notice's way through the recipient's channels.
+    from it (``fallback``), so the page shows a notice's way through the recipient's channels;
+    and the coordinators' "could not reach" notices that tell of a failure (``unreachable_notices``,
+    or ``covered_by`` when they were sent shortly before), or the later failures a notice stands
+    for (``coalesced``).
     """
     qs: QuerySet[NotificationDelivery] = NotificationDelivery.objects.select_related(
         "recipient", "fallback_of", "fallback"
@@ -23,6 +27,13 @@ def delivery_list(*, status: str = "", page: int = 1) -> list[NotificationDelive
         "fallback_of__body_html",
         "fallback__body_text",
         "fallback__body_html",
+    )
+    # What a row says about the coordinators' "could not reach" notices: sent about it, standing for
+    # it (sent shortly before), or standing for later failures too. Three queries for the whole page.
+    qs = qs.prefetch_related(
+        Prefetch("unreachable_notices", queryset=NotificationDelivery.objects.only("pk", "about_id")),
+        Prefetch("covered_by", queryset=NotificationDelivery.objects.only("pk")),
+        Prefetch("coalesced", queryset=NotificationDelivery.objects.only("pk")),
     )
     if status in DeliveryStatus.values:
         qs = qs.filter(status=status)
@@ -46,3 +57,8 @@ def user_channel_get_for_user(*, user: User, channel_id: int) -> UserChannel | N
 
 def user_test_delivery_get(*, user: User, delivery_id: int) -> NotificationDelivery | None:
     return NotificationDelivery.objects.filter(pk=delivery_id, recipient=user, event="test_notice").first()
+
+
+def delivery_error_text(error: str) -> str:
+    """A delivery's ``last_error`` for the reader: the channels' own errors in the active language."""
+    return error_text(error)

@@ -2,7 +2,7 @@
 
 - ``notices``: rendering a notice and queueing its deliveries (``notify``, ``notify_many``);
 - ``deliveries``: sending one, retries, the next channel when one fails, the coordinators told
-  when none is left, the sweep;
+  when none is left (at most once an hour per coordinator and person), the sweep;
 - ``user_channels``: a person's own channels and quiet hours.
 
 Everything is re-exported here: ``from supportdesk.notifications.services import notify`` and
@@ -13,12 +13,14 @@ from supportdesk.notifications.services.deliveries import (
     FALLBACK_AFTER_RETRIES,
     RETRY_DELAYS,
     SENDING_LEASE,
+    UNREACHABLE_NOTICE_MINUTES,
     UNREACHABLE_TEMPLATE,
     coordinators_tell_unreachable,
     delivery_attempt,
     delivery_chain,
     delivery_fall_back,
     delivery_sweep,
+    unreachable_notice_period,
 )
 from supportdesk.notifications.services.notices import (
     DEFAULT_CHANNELS,
@@ -47,6 +49,7 @@ __all__ = [
     "RETRY_DELAYS",
     "SENDING_LEASE",
     "SUBJECT_MAX",
+    "UNREACHABLE_NOTICE_MINUTES",
     "UNREACHABLE_TEMPLATE",
     "InvalidChannel",
     "channels",
@@ -62,6 +65,7 @@ __all__ = [
     "quiet_hours_set",
     "recipient_channels",
     "render_notice",
+    "unreachable_notice_period",
     "user_channel_create",
     "user_channel_delete",
     "user_channel_move",

@@ -5,12 +5,15 @@ import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import lazy
 
 from supportdesk.notifications import tasks as notification_tasks
+from supportdesk.notifications.channels import error_text
 from supportdesk.notifications.models import ChannelKind, DeliveryStatus, NotificationDelivery
 from supportdesk.notifications.services.notices import (
     channels,
@@ -31,6 +34,25 @@ FALLBACK_AFTER_RETRIES = 2
 takes over (about 40 seconds); the last channel gets every retry of :data:`RETRY_DELAYS`."""
 UNREACHABLE_TEMPLATE = "notifications/unreachable"
 """The coordinators' notice that all of a person's channels failed."""
+UNREACHABLE_NOTICE_MINUTES = 60
+"""Default of ``settings.SUPPORTDESK_UNREACHABLE_NOTICE_MINUTES``, see :func:`unreachable_notice_period`."""
+
+
+def unreachable_notice_period() -> timedelta:
+    """How long a coordinator's "could not reach" notice about a person stands for later failures.
+
+    ``settings.SUPPORTDESK_UNREACHABLE_NOTICE_MINUTES`` (default 60): within that many minutes
+    after a coordinator was told that a person cannot be reached, further failed notices to that
+    person are only logged, linked to the notice that was sent (the delivery log shows them), so a
+    broken mail address does not bring one notice per failed notice. 0 tells of every failure.
+    Prio 1 notices are not affected: the escalation tells the coordinators itself, every case.
+    """
+    minutes = getattr(settings, "SUPPORTDESK_UNREACHABLE_NOTICE_MINUTES", UNREACHABLE_NOTICE_MINUTES)
+    if isinstance(minutes, bool) or not isinstance(minutes, int) or minutes < 0:
+        raise ImproperlyConfigured(
+            f"SUPPORTDESK_UNREACHABLE_NOTICE_MINUTES must be a whole number of minutes, 0 or more (got {minutes!r})."
+        )
+    return timedelta(minutes=minutes)
 
 
 def delivery_attempt(*, delivery_id: int, now: datetime | None = None) -> NotificationDelivery | None:
@@ -136,13 +158,25 @@ def delivery_fall_back(
     return delivery_queue(delivery=fallback, hold_until=hold_until)
 
 
+_error_text_lazy = lazy(error_text, str)
+"""A channel's error worded when the notice is rendered, i.e. in the coordinator's language."""
+
+
 def coordinators_tell_unreachable(*, delivery: NotificationDelivery, now: datetime) -> list[NotificationDelivery]:
     """Every channel of ``delivery``'s recipient failed: the coordinators (or the deputy while they
-    are absent) hear whom the notice did not reach, what it was about and why."""
+    are absent) hear whom the notice did not reach, what it was about and why.
+
+    At most one such notice per coordinator and person within :func:`unreachable_notice_period`:
+    a coordinator told of the person shortly before gets no new notice; the earlier notice is
+    linked to this failure instead (``covered_by``). Returns the notices sent now.
+    """
+    from supportdesk.accounts.models import User
     from supportdesk.accounts.selectors import user_list_coordinators
     from supportdesk.roster.selectors import absent_user_ids_on, today
 
     person = delivery.recipient
+    # Two workers failing notices to the same person at once must not both decide "nobody told yet".
+    User.objects.select_for_update().filter(pk=person.pk).first()
     chain = list(reversed(delivery_chain(delivery=delivery)))
     coordinators = [
         user
@@ -152,25 +186,52 @@ def coordinators_tell_unreachable(*, delivery: NotificationDelivery, now: dateti
     if not coordinators:
         logger.error("notice %s: %s could not be reached and there is no coordinator to tell", delivery.pk, person.pk)
         return []
+    period = unreachable_notice_period()
     context = {
         "person": person,
         "subject": chain[0].subject,
         "attempts": [
             {
                 "channel": ChannelKind(d.channel).label if d.channel in ChannelKind.values else d.channel,
-                "error": d.last_error,
+                "error": _error_text_lazy(d.last_error) if d.last_error else "",
             }
             for d in chain
         ],
         "log_url": settings.SITE_URL + reverse("notifications:delivery_log") + "?status=failed",
+        "period_minutes": int(period.total_seconds() // 60),
     }
     deliveries: list[NotificationDelivery] = []
+    earlier: list[NotificationDelivery] = []
     for coordinator in coordinators:
+        told = (
+            NotificationDelivery.objects.filter(
+                recipient=coordinator,
+                event=UNREACHABLE_TEMPLATE,
+                about__recipient=person,
+                created_at__gte=now - period,
+            )
+            .order_by("-created_at", "-pk")
+            .first()
+            if period
+            else None
+        )
+        if told is not None:
+            earlier.append(told)
+            continue
         deliveries += notify(
             recipient=coordinator, template=UNREACHABLE_TEMPLATE, context={**context, "recipient": coordinator}, now=now
         )
+    NotificationDelivery.objects.filter(pk__in=[d.pk for d in deliveries]).update(about=delivery)
+    for sent in deliveries:
+        sent.about = delivery
+    delivery.covered_by.add(*earlier)
     logger.warning(
-        "notice %s: %s could not be reached; %s coordinator(s) told", delivery.pk, person.pk, len(coordinators)
+        "notice %s: %s could not be reached; %s coordinator(s) told, %s told within the last %s already",
+        delivery.pk,
+        person.pk,
+        len(deliveries),
+        len(earlier),
+        period,
     )
     return deliveries
 
