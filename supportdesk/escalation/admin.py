@@ -30,8 +30,8 @@ class CustomerEscalationPolicyAdmin(admin.ModelAdmin):
 class EventInline(admin.TabularInline):
     model = EscalationEvent
     extra = 0
-    fields = ["at", "kind", "step", "actor", "recipient", "text"]
-    readonly_fields = ["at", "kind", "step", "actor", "recipient", "text"]
+    fields = ["at", "kind", "step", "actor", "recipient", "detail_code", "detail_params", "text"]
+    readonly_fields = ["at", "kind", "step", "actor", "recipient", "detail_code", "detail_params", "text"]
 
 
 @admin.register(Escalation)

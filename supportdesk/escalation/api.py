@@ -25,5 +25,5 @@ class EscalationAcknowledgeApi(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         escalation = selectors.escalation_get_for_user(user=request.user, escalation_id=pk)  # type: ignore[arg-type]
-        result = services.escalation_acknowledge(escalation=escalation, actor=request.user, via="API")  # type: ignore[arg-type]
+        result = services.escalation_acknowledge(escalation=escalation, actor=request.user, via="api")  # type: ignore[arg-type]
         return Response(self.OutputSerializer(result).data, status=200 if result.accepted else 409)

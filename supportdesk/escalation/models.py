@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 def new_token() -> str:
@@ -115,11 +116,40 @@ class EventKind(models.TextChoices):
     ACK_IGNORED = "ack_ignored", _("Later acknowledgement")
     PHONE_DUTY_TOLD = "phone_duty_told", _("Phone duty told")
     PHONE_DUTY_NUDGED = "phone_duty_nudged", _("Phone duty nudged (no status update)")
-    STATUS_UPDATE = "status_update", _("Status update")
+    STATUS_UPDATE = "status_update", pgettext_lazy("Prio 1 timeline", "Status update")
     PHONE_CALL = "phone_call", _("Phone call")
     RESOLVED = "resolved", _("Resolved")
     STATUS_MAIL = "status_mail", _("Status mail to the customer")
     AUTO_ANSWER = "auto_answer", _("Automatic answer to the customer")
+
+
+class EventDetail(models.TextChoices):
+    """What the services wrote on an entry, as a code: worded in the reader's language when read.
+
+    ``escalation.event_texts.detail_text`` words a code with ``EscalationEvent.detail_params``.
+    An entry without a code shows its ``text`` as written (the people's own words).
+    """
+
+    STANDBY = "standby", _("The technical standby on duty")
+    NO_STANDBY = "no_standby", _("No technical standby published: the coordinators")
+    POLICY_PERSON = "policy_person", _("Outside the support windows: the person the customer's policy names")
+    POLICY_COORDINATOR = "policy_coordinator", _("Outside the support windows: the coordinators")
+    TOLD_BEFORE = "told_before", _("Notified before")
+    ESCALATION = "escalation", _("First notice in the escalation")
+    POLICY_NOBODY = "policy_nobody", _("The customer's policy names nobody")
+    NOBODY_TO_NOTIFY = "nobody_to_notify", _("Nobody to notify")
+    NOBODY_TO_ESCALATE = "nobody_to_escalate", _("Nobody to escalate to")
+    NO_CHANNEL = "no_channel", _("No working notice channel")
+    ALL_CHANNELS_FAILED = "all_channels_failed", _("Every notice channel failed")
+    ACK_VIA = "ack_via", _("Acknowledged through")
+    ACK_AFTER_RESOLVED = "ack_after_resolved", _("Acknowledged after the resolution")
+    ACK_AFTER_ACK = "ack_after_ack", _("Acknowledged after someone else")
+    SILENT_MINUTES = "silent_minutes", _("No status update for some minutes")
+    STATUS_MAIL_SENT = "status_mail_sent", _("Status mail sent")
+    AUTO_ANSWER_SENT = "auto_answer_sent", _("Automatic answer sent")
+    AUTO_ANSWER_NO_ADDRESS = "auto_answer_no_address", _("Automatic answer not sent: no address")
+    AUTO_ANSWER_REFUSED = "auto_answer_refused", _("Automatic answer not sent: answer to an automatic mail")
+    AUTO_ANSWER_NOT_SENT = "auto_answer_not_sent", _("Automatic answer not sent")
 
 
 class EscalationEvent(models.Model):
@@ -137,6 +167,12 @@ class EscalationEvent(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     text = models.TextField(blank=True)
+    """The people's own words (status update, call, summary), shown as written; empty with a ``detail_code``."""
+    detail_code = models.CharField(max_length=30, choices=EventDetail.choices, blank=True)
+    """What a service wrote, as a code; empty when ``text`` says it (or nothing is said)."""
+    detail_params = models.JSONField(default=dict, blank=True)
+    """The values the code's sentence names (see ``escalation.event_texts``): names, numbers,
+    addresses, ISO times in UTC, and nested codes (``reason`` of ``nobody_to_notify``)."""
     deliveries = models.ManyToManyField("notifications.NotificationDelivery", blank=True, related_name="+")
     """The notices this event sent: the sweep tells the coordinator when all of them failed."""
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext
 
 from supportdesk.accounts.models import User
 from supportdesk.accounts.selectors import user_list_coordinators
-from supportdesk.escalation import rules
+from supportdesk.escalation import event_texts, rules
 from supportdesk.escalation.exceptions import EscalationNotFound
 from supportdesk.escalation.models import (
     CustomerContract,
@@ -20,9 +20,11 @@ from supportdesk.escalation.models import (
     EscalationEvent,
     EscalationPolicy,
     EscalationStatus,
+    EventDetail,
     EventKind,
     OutsideWindowMode,
     Prio1Rule,
+    StatusMailTemplate,
 )
 from supportdesk.roster.models import Duty
 from supportdesk.roster.selectors import absent_user_ids_on, eligible_users, oncall_at
@@ -46,8 +48,9 @@ def coordinators_at(*, at: datetime) -> list[User]:
 @dataclass(frozen=True)
 class Recipients:
     users: list[User]
-    reason: str
-    """Why these people (shown on the timeline): ``standby``, ``coordinator``, ``person``, ``nobody``, …"""
+    reason: EventDetail
+    """Why these people (shown on the timeline): ``standby``, ``no_standby``, ``policy_person``,
+    ``policy_coordinator``, or ``policy_nobody`` (then ``users`` is empty)."""
 
 
 def recipients_at(*, escalation: Escalation, at: datetime) -> Recipients:
@@ -59,8 +62,8 @@ def recipients_at(*, escalation: Escalation, at: datetime) -> Recipients:
     if oncall.window is not None:
         holder = oncall.holders.get(Duty.TECHNICAL_STANDBY)
         if holder is not None and holder.user is not None and holder.user.is_active:
-            return Recipients(users=[holder.user], reason="standby")
-        return Recipients(users=coordinators_at(at=at), reason="no standby published: coordinator")
+            return Recipients(users=[holder.user], reason=EventDetail.STANDBY)
+        return Recipients(users=coordinators_at(at=at), reason=EventDetail.NO_STANDBY)
     customer_id = escalation.case.ticket.customer_id
     policy = (
         CustomerEscalationPolicy.objects.select_related("person").filter(customer_id=customer_id).first()
@@ -68,10 +71,10 @@ def recipients_at(*, escalation: Escalation, at: datetime) -> Recipients:
         else None
     )
     if policy is not None and policy.mode == OutsideWindowMode.NOBODY:
-        return Recipients(users=[], reason="nobody")
+        return Recipients(users=[], reason=EventDetail.POLICY_NOBODY)
     if policy is not None and policy.mode == OutsideWindowMode.PERSON and policy.person and policy.person.is_active:
-        return Recipients(users=[policy.person], reason="person")
-    return Recipients(users=coordinators_at(at=at), reason="coordinator")
+        return Recipients(users=[policy.person], reason=EventDetail.POLICY_PERSON)
+    return Recipients(users=coordinators_at(at=at), reason=EventDetail.POLICY_COORDINATOR)
 
 
 def escalation_targets_at(*, at: datetime, exclude: set[int], policy: EscalationPolicy) -> list[User]:
@@ -113,6 +116,55 @@ def escalation_get_for_user(*, user: User, escalation_id: int) -> Escalation:
 
 def escalation_timeline(*, escalation: Escalation) -> QuerySet[EscalationEvent]:
     return escalation.events.select_related("actor", "recipient").order_by("at", "id")
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One entry of the case page's timeline, worded for the reader."""
+
+    event: EscalationEvent
+    detail: str
+    """What the services noted (the reason, the channel, the address …) in the active language; or ""."""
+    own_words: str
+    """A person's status update, call note or summary, as written; or ""."""
+
+
+def escalation_timeline_entries(*, escalation: Escalation) -> list[TimelineEntry]:
+    """The case's timeline, oldest first, in the active language; the stored rows keep their codes."""
+    return [
+        TimelineEntry(
+            event=event,
+            detail=event_texts.event_detail_text(event) if event.detail_code else "",
+            own_words="" if event.detail_code else event.text,
+        )
+        for event in escalation_timeline(escalation=escalation)
+    ]
+
+
+def status_mail_choices(*, escalation: Escalation, language: str) -> list[tuple[str, str]]:
+    """(name, label) of the status mails, in the order they were created (the first fits a new case).
+
+    The label is the mail's subject in ``language`` (else in the site's language, else the name)
+    filled in for this case's ticket, so the phone duty sees what the customer will read.
+    """
+    from string import Template
+
+    ticket = escalation.case.ticket
+    values = {
+        "number": ticket.number,
+        "subject": ticket.subject,
+        "customer": ticket.customer.name if ticket.customer is not None else "",
+    }
+    rows: dict[str, dict[str, str]] = {}
+    for name, row_language, subject in StatusMailTemplate.objects.order_by("id").values_list(
+        "name", "language", "subject"
+    ):
+        rows.setdefault(name, {})[row_language] = subject
+    choices = []
+    for name, subjects in rows.items():
+        wording = subjects.get(language) or subjects.get(settings.LANGUAGE_CODE)
+        choices.append((name, Template(wording).safe_substitute(values) if wording else name))
+    return choices
 
 
 def escalation_list_open() -> QuerySet[Escalation]:

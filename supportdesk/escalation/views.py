@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.middleware import HtmxDetails
@@ -36,15 +37,15 @@ def _escalation_or_404(request: Request, pk: int) -> Escalation:
 def _context(escalation: Escalation) -> dict[str, object]:
     from django.conf import settings
 
-    from supportdesk.escalation.models import StatusMailTemplate
-
     return {
-        "status_mail_names": sorted(set(StatusMailTemplate.objects.values_list("name", flat=True))),
+        "status_mail_choices": selectors.status_mail_choices(
+            escalation=escalation, language=translation.get_language() or settings.LANGUAGE_CODE
+        ),
         "languages": settings.LANGUAGES,
         "status_mail_to": services.status_mail_recipients(escalation=escalation),
         "escalation": escalation,
         "ticket": escalation.case.ticket,
-        "events": list(selectors.escalation_timeline(escalation=escalation)),
+        "entries": selectors.escalation_timeline_entries(escalation=escalation),
     }
 
 
@@ -68,7 +69,7 @@ def escalation_detail(request: Request, pk: int) -> HttpResponse:
 @require_POST
 def escalation_acknowledge(request: Request, pk: int) -> HttpResponse:
     escalation = _escalation_or_404(request, pk)
-    result = services.escalation_acknowledge(escalation=escalation, actor=request.user, via="case page")
+    result = services.escalation_acknowledge(escalation=escalation, actor=request.user, via="page")
     (messages.success if result.accepted else messages.warning)(request, result.message)
     return redirect(escalation)
 
@@ -109,6 +110,16 @@ def escalation_resolve(request: Request, pk: int) -> HttpResponse:
     return redirect(escalation)
 
 
+def _link_language(request: Request, person: User) -> str:
+    """The ack page speaks the language of the person the link was made for, like their notice did
+    (a phone's browser may be set to anything), unless the reader signed in or chose one."""
+    from django.conf import settings
+
+    if request.user.is_authenticated or request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME):
+        return translation.get_language() or settings.LANGUAGE_CODE
+    return person.language or settings.LANGUAGE_CODE
+
+
 @require_http_methods(["GET", "POST"])
 def escalation_ack_link(request: Request, token: str) -> HttpResponse:
     """The link in the notice. GET only asks (mail scanners follow links); POST acknowledges."""
@@ -116,15 +127,18 @@ def escalation_ack_link(request: Request, token: str) -> HttpResponse:
         escalation, user = services.ack_token_resolve(token=token)
     except InvalidAckLink as exc:
         return render(request, "escalation/ack_link.html", {"error": exc.message}, status=400)
-    result = None
-    if request.method == "POST":
-        result = services.escalation_acknowledge(escalation=escalation, actor=user, via="link")
-    escalation.refresh_from_db()
-    return render(
-        request,
-        "escalation/ack_link.html",
-        {"escalation": escalation, "ticket": escalation.case.ticket, "person": user, "result": result},
-    )
+    with translation.override(_link_language(request, user)):
+        result = None
+        if request.method == "POST":
+            result = services.escalation_acknowledge(escalation=escalation, actor=user, via="link")
+        escalation.refresh_from_db()
+        response = render(
+            request,
+            "escalation/ack_link.html",
+            {"escalation": escalation, "ticket": escalation.case.ticket, "person": user, "result": result},
+        )
+        response["Content-Language"] = translation.get_language()
+    return response
 
 
 @login_required

@@ -12,8 +12,16 @@ from django.utils.translation import gettext
 from supportdesk.accounts.models import User
 from supportdesk.escalation import selectors
 from supportdesk.escalation import tasks as escalation_tasks
+from supportdesk.escalation.event_texts import via_code
 from supportdesk.escalation.exceptions import EscalationClosed, InvalidEntry
-from supportdesk.escalation.models import Escalation, EscalationEvent, EscalationStatus, EventKind, new_token
+from supportdesk.escalation.models import (
+    Escalation,
+    EscalationEvent,
+    EscalationStatus,
+    EventDetail,
+    EventKind,
+    new_token,
+)
 from supportdesk.escalation.services.timeline import event_add
 from supportdesk.notifications.services import notify
 from supportdesk.tickets.models import OPEN_STATUSES, Prio1Case, Prio1Status, Status, Ticket
@@ -38,10 +46,19 @@ def escalation_acknowledge(
 ) -> Acknowledgement:
     """The first acknowledgement stops the chain and tells the phone duty; later ones are only recorded."""
     now = now or timezone.now()
+    via = via_code(via)
     locked = Escalation.objects.select_for_update(of=("self",)).select_related("case__ticket").get(pk=escalation.pk)
     if locked.status != EscalationStatus.ACTIVE:
         if locked.status == EscalationStatus.RESOLVED:
             message = gettext("The case is already resolved.")
+            event_add(
+                locked,
+                EventKind.ACK_IGNORED,
+                now,
+                actor=actor,
+                detail=EventDetail.ACK_AFTER_RESOLVED,
+                params={"via": via},
+            )
         else:
             who = locked.acknowledged_by.name if locked.acknowledged_by else gettext("someone")
             when = timezone.localtime(locked.acknowledged_at).strftime("%H:%M:%S") if locked.acknowledged_at else ""
@@ -49,7 +66,13 @@ def escalation_acknowledge(
                 "name": who,
                 "time": when,
             }
-        event_add(locked, EventKind.ACK_IGNORED, now, actor=actor, text=f"via {via}: {message}")
+            params: dict[str, object] = {
+                "via": via,
+                "name": locked.acknowledged_by.name if locked.acknowledged_by else "",
+            }
+            if locked.acknowledged_at is not None:
+                params["at"] = locked.acknowledged_at.isoformat()
+            event_add(locked, EventKind.ACK_IGNORED, now, actor=actor, detail=EventDetail.ACK_AFTER_ACK, params=params)
         return Acknowledgement(escalation=locked, accepted=False, message=message)
     locked.status = EscalationStatus.ACKNOWLEDGED
     locked.acknowledged_at = now
@@ -58,7 +81,7 @@ def escalation_acknowledge(
     locked.next_step_at = None
     locked.save(update_fields=["status", "acknowledged_at", "acknowledged_by", "step_token", "next_step_at"])
     Prio1Case.objects.filter(pk=locked.case_id, status=Prio1Status.OPEN).update(status=Prio1Status.ACKNOWLEDGED)
-    event_add(locked, EventKind.ACKNOWLEDGED, now, actor=actor, text=f"via {via}")
+    event_add(locked, EventKind.ACKNOWLEDGED, now, actor=actor, detail=EventDetail.ACK_VIA, params={"via": via})
     phone_duty = selectors.phone_duty_at(at=now)
     if phone_duty is not None and phone_duty.pk != actor.pk:
         deliveries = notify(
@@ -178,7 +201,8 @@ def escalation_nudge_run(*, escalation_id: int, now: datetime | None = None) -> 
         EventKind.PHONE_DUTY_NUDGED,
         now,
         recipient=phone_duty,
-        text=f"No status update for {minutes} minutes.",
+        detail=EventDetail.SILENT_MINUTES,
+        params={"minutes": minutes},
     )
     deliveries = []
     for user in recipients:

@@ -9,27 +9,31 @@ overdue one) and sends no notice twice (the token makes a repeated step a no-op)
 """
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext_lazy, gettext_noop
+from django.utils.functional import lazy
 
 from supportdesk.accounts.models import User
 from supportdesk.escalation import selectors
 from supportdesk.escalation import tasks as escalation_tasks
+from supportdesk.escalation.event_texts import detail_text
 from supportdesk.escalation.models import (
     Escalation,
     EscalationEvent,
     EscalationPolicy,
     EscalationStatus,
+    EventDetail,
     EventKind,
     new_token,
 )
 from supportdesk.escalation.services.acks import ack_url
 from supportdesk.escalation.services.timeline import event_add
-from supportdesk.notifications.models import DeliveryStatus, NotificationDelivery
+from supportdesk.notifications.models import ChannelKind, DeliveryStatus, NotificationDelivery
+from supportdesk.notifications.selectors import delivery_error_text
 from supportdesk.notifications.services import notify, recipient_channels
 from supportdesk.tickets.models import Prio1Case
 
@@ -40,9 +44,9 @@ STEP_GRACE = timedelta(seconds=30)
 DELIVERY_CHECK_DELAY = timedelta(seconds=20)
 """After a step, look this much later whether every channel of a recipient failed."""
 NOTICE_KINDS = (EventKind.NOTIFIED, EventKind.RENOTIFIED, EventKind.ESCALATED)
-NO_CHANNEL = gettext_noop("no working notice channel (no mail address)")
-ALL_CHANNELS_FAILED = gettext_noop("every notice channel failed")
-"""Why a person cannot be reached: stored in English on the timeline, told to each coordinator in their language."""
+_detail_lazy = lazy(lambda code: detail_text(code=code, params={}), str)
+_error_lazy = lazy(delivery_error_text, str)
+"""A reason or a channel's error worded when the notice is rendered, i.e. in the coordinator's language."""
 
 
 @transaction.atomic
@@ -64,12 +68,21 @@ def _has_usable_channel(user: User) -> bool:
 
 
 def _tell_coordinators_unreachable(
-    *, escalation: Escalation, user: User, now: datetime, reason: str
+    *,
+    escalation: Escalation,
+    user: User,
+    now: datetime,
+    reason: EventDetail,
+    failed: Sequence[NotificationDelivery] = (),
 ) -> EscalationEvent | None:
-    """Once per case and person: the coordinators hear that ``user`` cannot be reached."""
+    """Once per case and person: the coordinators hear that ``user`` cannot be reached.
+
+    Never coalesced with the ordinary "could not reach" notices of ``notifications`` (which
+    come at most once an hour per person): a Prio 1 that cannot reach its recipient is always told.
+    """
     if escalation.events.filter(kind=EventKind.UNREACHABLE, recipient=user).exists():
         return None
-    event = event_add(escalation, EventKind.UNREACHABLE, now, recipient=user, text=reason)
+    event = event_add(escalation, EventKind.UNREACHABLE, now, recipient=user, detail=reason)
     deliveries = []
     for coordinator in selectors.coordinators_at(at=now):
         if coordinator.pk == user.pk:
@@ -80,7 +93,14 @@ def _tell_coordinators_unreachable(
             context={
                 "recipient": coordinator,
                 "person": user,
-                "reason": gettext_lazy(reason),
+                "reason": _detail_lazy(reason),
+                "attempts": [
+                    {
+                        "channel": ChannelKind(d.channel).label if d.channel in ChannelKind.values else d.channel,
+                        "error": _error_lazy(d.last_error) if d.last_error else "",
+                    }
+                    for d in failed
+                ],
                 "ticket": escalation.case.ticket,
                 "case_url": settings.SITE_URL + escalation.get_absolute_url(),
             },
@@ -92,10 +112,10 @@ def _tell_coordinators_unreachable(
     return event
 
 
-def _notice(*, escalation: Escalation, user: User, kind: str, step: int, reason: str, now: datetime) -> None:
-    event = event_add(escalation, kind, now, step=step, recipient=user, text=reason)
+def _notice(*, escalation: Escalation, user: User, kind: str, step: int, reason: EventDetail, now: datetime) -> None:
+    event = event_add(escalation, kind, now, step=step, recipient=user, detail=reason)
     if not _has_usable_channel(user):
-        _tell_coordinators_unreachable(escalation=escalation, user=user, now=now, reason=NO_CHANNEL)
+        _tell_coordinators_unreachable(escalation=escalation, user=user, now=now, reason=EventDetail.NO_CHANNEL)
         return
     deliveries = notify(
         recipient=user,
@@ -139,15 +159,20 @@ def escalation_step_run(*, escalation_id: int, step_token: str, now: datetime | 
         found = selectors.recipients_at(escalation=escalation, at=now)
         kind = EventKind.NOTIFIED if step == 0 else EventKind.RENOTIFIED
         if not found.users:
-            text = (
-                "Outside the support windows the customer's policy names nobody: "
-                "the customer gets the automatic answer."
-                if found.reason == "nobody"
-                else f"Nobody to notify ({found.reason})."
-            )
-            event_add(escalation, EventKind.NO_RECIPIENT, now, step=step, text=text)
-            chain_goes_on = chain_goes_on and found.reason != "nobody"
-            if found.reason == "nobody":
+            nobody = found.reason == EventDetail.POLICY_NOBODY
+            if nobody:
+                event_add(escalation, EventKind.NO_RECIPIENT, now, step=step, detail=EventDetail.POLICY_NOBODY)
+            else:
+                event_add(
+                    escalation,
+                    EventKind.NO_RECIPIENT,
+                    now,
+                    step=step,
+                    detail=EventDetail.NOBODY_TO_NOTIFY,
+                    params={"reason": found.reason},
+                )
+            chain_goes_on = chain_goes_on and not nobody
+            if nobody:
                 escalation_tasks.escalation_auto_answer.enqueue(escalation_id=escalation.pk)
         for user in found.users:
             _notice(escalation=escalation, user=user, kind=kind, step=step, reason=found.reason, now=now)
@@ -160,10 +185,10 @@ def escalation_step_run(*, escalation_id: int, step_token: str, now: datetime | 
         # The people told so far hear again too: the escalation notice says that others were told.
         targets = selectors.escalation_targets_at(at=now, exclude=set(), policy=policy)
         for user in targets:
-            reason = "told before" if user.pk in notified else "escalation"
+            reason = EventDetail.TOLD_BEFORE if user.pk in notified else EventDetail.ESCALATION
             _notice(escalation=escalation, user=user, kind=EventKind.ESCALATED, step=step, reason=reason, now=now)
         if not targets:
-            event_add(escalation, EventKind.NO_RECIPIENT, now, step=step, text="Nobody to escalate to.")
+            event_add(escalation, EventKind.NO_RECIPIENT, now, step=step, detail=EventDetail.NOBODY_TO_ESCALATE)
     escalation.step = step + 1
     escalation.step_token = new_token()
     if chain_goes_on:
@@ -210,10 +235,15 @@ def escalation_deliveries_check(*, escalation_id: int, now: datetime | None = No
         latest[event.recipient_id] = event  # type: ignore[index]
     told = []
     for event in latest.values():
-        if _failed_everywhere(list(event.deliveries.all())):
+        deliveries = list(event.deliveries.all())
+        if _failed_everywhere(deliveries):
             assert event.recipient is not None  # noqa: S101 - filtered above
             result = _tell_coordinators_unreachable(
-                escalation=escalation, user=event.recipient, now=now, reason=ALL_CHANNELS_FAILED
+                escalation=escalation,
+                user=event.recipient,
+                now=now,
+                reason=EventDetail.ALL_CHANNELS_FAILED,
+                failed=sorted(deliveries, key=lambda d: d.pk),
             )
             if result is not None:
                 told.append(result)

@@ -10,7 +10,7 @@ from django.utils.translation import gettext, gettext_noop
 
 from supportdesk.accounts.models import User
 from supportdesk.escalation.exceptions import InvalidEntry
-from supportdesk.escalation.models import Escalation, EscalationEvent, EscalationStatus, EventKind
+from supportdesk.escalation.models import Escalation, EscalationEvent, EscalationStatus, EventDetail, EventKind
 from supportdesk.escalation.services.case import open_escalation_lock
 from supportdesk.escalation.services.timeline import event_add
 from supportdesk.tickets.models import Ticket
@@ -78,7 +78,14 @@ def escalation_status_mail_send(
         references=references,
         now=now,
     )
-    return event_add(locked, EventKind.STATUS_MAIL, now, actor=actor, text=f"{outbound.subject} → {', '.join(to)}")
+    return event_add(
+        locked,
+        EventKind.STATUS_MAIL,
+        now,
+        actor=actor,
+        detail=EventDetail.STATUS_MAIL_SENT,
+        params={"subject": outbound.subject, "to": to, "name": name, "language": language},
+    )
 
 
 # --- outside the windows, policy "nobody": the automatic answer --------------------------------
@@ -126,9 +133,7 @@ def escalation_auto_answer_send(*, escalation_id: int, now: datetime | None = No
     ticket = escalation.case.ticket
     address = auto_answer_address(ticket=ticket)
     if address is None:
-        return event_add(
-            escalation, EventKind.AUTO_ANSWER, now, text="Not sent: the ticket's contact has no mail address."
-        )
+        return event_add(escalation, EventKind.AUTO_ANSWER, now, detail=EventDetail.AUTO_ANSWER_NO_ADDRESS)
     cal = support_calendar()
     resumes = business_hours.next_working_day_start(cal, now)
     mails = InboundMail.objects.filter(ticket=ticket).order_by("received_at", "id")
@@ -155,13 +160,24 @@ def escalation_auto_answer_send(*, escalation_id: int, now: datetime | None = No
                 automatic=True,
                 now=now,
             )
-    except (AutoAnswerRefused, MailCannotBeSent) as exc:
+    except AutoAnswerRefused as exc:
         logger.warning("escalation %s: automatic answer not sent: %s", escalation.pk, exc.message)
-        return event_add(escalation, EventKind.AUTO_ANSWER, now, text=f"Not sent: {exc.message}")
+        return event_add(escalation, EventKind.AUTO_ANSWER, now, detail=EventDetail.AUTO_ANSWER_REFUSED)
+    except MailCannotBeSent as exc:
+        # The mailbox words its message in the language active here (the team's); it is shown as it came.
+        logger.warning("escalation %s: automatic answer not sent: %s", escalation.pk, exc.message)
+        return event_add(
+            escalation,
+            EventKind.AUTO_ANSWER,
+            now,
+            detail=EventDetail.AUTO_ANSWER_NOT_SENT,
+            params={"error": exc.message},
+        )
     logger.info("escalation %s: automatic answer to %s", escalation.pk, address)
     return event_add(
         escalation,
         EventKind.AUTO_ANSWER,
         now,
-        text=f"{outbound.subject} → {address} (support resumes {resumes.isoformat()})",
+        detail=EventDetail.AUTO_ANSWER_SENT,
+        params={"subject": outbound.subject, "to": [address], "resumes": resumes.isoformat()},
     )

@@ -4,7 +4,7 @@ import pytest
 from django.tasks import default_task_backend
 
 from supportdesk.escalation import services
-from supportdesk.escalation.models import CustomerEscalationPolicy, EventKind, OutsideWindowMode
+from supportdesk.escalation.models import CustomerEscalationPolicy, EventDetail, EventKind, OutsideWindowMode
 from supportdesk.escalation.tests.factories import MONDAY, TUESDAY_1900, escalation_of
 from supportdesk.mailbox.models import OutboundMail
 from supportdesk.roster.tests.plans import alternating, make_week
@@ -57,8 +57,9 @@ def test_nobody_policy_enqueues_and_sends_the_automatic_answer_once(customer, co
     assert "2. Dezember 2026 09:00" in content  # Wednesday's core hours, in the site's language
     outbound = OutboundMail.objects.get(ticket=ticket)
     assert outbound.is_automatic and outbound.sent_by is None
-    assert event.kind == EventKind.AUTO_ANSWER and "eva@swr.example" in event.text
-    assert "2026-12-02T09:00:00+01:00" in event.text
+    assert (event.kind, event.detail_code) == (EventKind.AUTO_ANSWER, EventDetail.AUTO_ANSWER_SENT)
+    assert event.detail_params["to"] == ["eva@swr.example"]
+    assert event.detail_params["resumes"] == "2026-12-02T09:00:00+01:00"
     # A repeated task (the sweep, a retry) sends nothing more.
     assert services.escalation_auto_answer_send(escalation_id=escalation.pk, now=TUESDAY_1900) is None
     assert OutboundMail.objects.count() == 1
@@ -67,7 +68,7 @@ def test_nobody_policy_enqueues_and_sends_the_automatic_answer_once(customer, co
 def test_contact_without_address_is_recorded(customer, coordinator, smtp_sink):
     escalation = prio1(coordinator, customer, addresses=())
     event = services.escalation_auto_answer_send(escalation_id=escalation.pk, now=TUESDAY_1900)
-    assert "no mail address" in event.text
+    assert (event.detail_code, event.text) == (EventDetail.AUTO_ANSWER_NO_ADDRESS, "")
     assert not OutboundMail.objects.exists()
 
 

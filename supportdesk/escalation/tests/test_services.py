@@ -11,6 +11,7 @@ from supportdesk.escalation.models import (
     CustomerEscalationPolicy,
     EscalationPolicy,
     EscalationStatus,
+    EventDetail,
     EventKind,
     OutsideWindowMode,
 )
@@ -181,7 +182,7 @@ def test_all_channels_failed_the_coordinator_is_told_once(week, coordinator, poo
     assert told.recipient == coordinator
     assert "alle Benachrichtigungskanäle sind fehlgeschlagen" in told.body_text  # in the coordinator's language
     event = escalation.events.get(kind=EventKind.UNREACHABLE)
-    assert event.text == "every notice channel failed"  # the timeline keeps the English original
+    assert (event.detail_code, event.text) == (EventDetail.ALL_CHANNELS_FAILED, "")  # worded when read
 
 
 def test_no_standby_published_goes_to_the_coordinator(pool, coordinator):
@@ -221,3 +222,25 @@ def test_policy_is_configurable(week, coordinator, pool):
     run_next(escalation, TUESDAY_1630)
     run_next(escalation, TUESDAY_1630 + timedelta(minutes=1))
     assert [d.recipient for d in notices()] == [pool[0], coordinator]
+
+
+def test_a_prio1_that_cannot_reach_the_standby_is_always_told(week, coordinator, pool):
+    """The hourly coalescing of "could not reach" notices never swallows a Prio 1's own alert."""
+    from supportdesk.notifications.services import UNREACHABLE_TEMPLATE, delivery_attempt, notify
+
+    anna = pool[0]
+    anna.email = ""
+    anna.save()
+    [ordinary] = notify(recipient=anna, template="test_notice", context={"recipient": anna})
+    delivery_attempt(delivery_id=ordinary.pk)
+    assert NotificationDelivery.objects.filter(event=UNREACHABLE_TEMPLATE, recipient=coordinator).count() == 1
+    first = escalation_of(prio1_ticket(actor=pool[3], now=TUESDAY_1630, subject="Leitsystem steht"))
+    run_next(first, TUESDAY_1630)
+    second = escalation_of(prio1_ticket(actor=pool[3], now=TUESDAY_1630, subject="Telefonanlage tot"))
+    run_next(second, TUESDAY_1630 + timedelta(minutes=1))
+    told = notices("escalation/unreachable")
+    assert [(d.recipient, d.subject) for d in told] == [
+        (coordinator, f"Prio 1 {first.case.ticket.number}: Anna Huber ist nicht erreichbar"),
+        (coordinator, f"Prio 1 {second.case.ticket.number}: Anna Huber ist nicht erreichbar"),
+    ]
+    assert NotificationDelivery.objects.filter(event=UNREACHABLE_TEMPLATE).count() == 1  # nothing more there

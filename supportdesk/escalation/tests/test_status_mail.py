@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from supportdesk.escalation import services
 from supportdesk.escalation.exceptions import InvalidEntry
-from supportdesk.escalation.models import EventKind, StatusMailTemplate
+from supportdesk.escalation.models import EventDetail, EventKind, StatusMailTemplate
 from supportdesk.escalation.tests.factories import MONDAY, TUESDAY_1630, escalation_of, prio1_ticket
 from supportdesk.mailbox.models import OutboundMail
 from supportdesk.roster.tests.plans import alternating, make_week
@@ -46,7 +46,9 @@ def test_german_status_mail_reaches_every_contact_and_is_stored(escalation, pool
     assert ticket.number in message.get_content() and bernd.name in message.get_content()
     outbound = OutboundMail.objects.get(ticket=ticket)
     assert outbound.article.kind == ArticleKind.MAIL_OUT and outbound.sent_by == bernd
-    assert event.kind == EventKind.STATUS_MAIL and "eva@acme.example" in event.text
+    assert (event.kind, event.detail_code) == (EventKind.STATUS_MAIL, EventDetail.STATUS_MAIL_SENT)
+    assert sorted(event.detail_params["to"]) == ["eva@acme.example", "max@acme.example"]
+    assert event.detail_params["subject"] == message["Subject"]
 
 
 def test_english_status_mail_through_the_case_page(client, escalation, pool, smtp_sink):
@@ -65,3 +67,21 @@ def test_no_contact_address_is_refused(pool, coordinator):
     with pytest.raises(InvalidEntry, match="keinen Ansprechpartner mit Mailadresse"):
         services.escalation_status_mail_send(escalation=escalation, actor=pool[1], name="Resolved", language="en")
     assert not OutboundMail.objects.exists()
+
+
+def test_the_case_page_offers_the_mails_by_their_subject_in_the_readers_language(client, escalation, pool):
+    from supportdesk.escalation.selectors import status_mail_choices
+
+    assert status_mail_choices(escalation=escalation, language="de") == [
+        ("We are working on it", "Wir arbeiten daran: Leitsystem steht"),  # the fitting one for a new case first
+        ("Resolved", "Behoben: Leitsystem steht"),
+    ]
+    assert status_mail_choices(escalation=escalation, language="en")[1] == ("Resolved", "Resolved: Leitsystem steht")
+    StatusMailTemplate.objects.create(language="de", name="Nur deutsch", subject="Rückruf zu $number", body="…")
+    assert status_mail_choices(escalation=escalation, language="en")[-1] == (
+        "Nur deutsch",
+        f"Rückruf zu {escalation.case.ticket.number}",  # no English row: the site's language
+    )
+    client.force_login(pool[1])
+    page = client.get(reverse("escalation:detail", args=[escalation.pk])).content.decode()
+    assert '<option value="We are working on it">Wir arbeiten daran: Leitsystem steht</option>' in page

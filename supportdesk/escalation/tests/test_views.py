@@ -92,3 +92,21 @@ def test_api_acknowledge_first_wins_then_conflict(escalation, pool):
     assert second.status_code == 409
     assert second.json()["acknowledged_by"] == pool[0].username and "already" in second.json()["detail"]
     assert api.post("/api/v1/escalations/999999/acknowledge").status_code == 404
+
+
+def test_the_ack_link_page_speaks_the_language_of_the_person_it_was_made_for(client, escalation, pool):
+    anna, clara = pool[0], pool[2]
+    clara.language = "en"
+    clara.save()
+    english_browser = {"Accept-Language": "en-US,en;q=0.9"}
+    german = client.get(
+        reverse("escalation:ack_link", args=[services.ack_token_make(escalation=escalation, user=anna)]),
+        headers=english_browser,
+    )
+    assert "Als Anna Huber quittieren" in german.content.decode() and german["Content-Language"] == "de"
+    url = reverse("escalation:ack_link", args=[services.ack_token_make(escalation=escalation, user=clara)])
+    assert "Acknowledge as Clara Schmid" in client.get(url, headers={"Accept-Language": "de"}).content.decode()
+    done = client.post(url, headers={"Accept-Language": "de"}).content.decode()
+    assert "Acknowledged: the escalation stops." in done  # the service's message in Clara's language too
+    client.cookies["django_language"] = "de"  # a language the reader chose wins
+    assert "bereits" in client.get(url).content.decode()
