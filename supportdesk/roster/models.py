@@ -259,6 +259,19 @@ class PlanVersion(models.Model):
         return f"{self.week.week_start} v{self.version}"
 
 
+class ChangeReason(models.TextChoices):
+    """Why a cell of a published week changed; stored as a code, worded when read.
+
+    ``selectors.change_reason_text`` words a change in the reader's language from the
+    code and ``AssignmentChange.reason_params``.
+    """
+
+    NOTE = "note", _("Written by the coordinator")
+    SICK_REPORT = "sick_report", _("Sick report")
+    SWAP_ACCEPTED = "swap_accepted", _("Swap accepted")
+    TAKEOVER_ACCEPTED = "takeover_accepted", _("Takeover accepted")
+
+
 class AssignmentChange(models.Model):
     """Who changed which cell of a published week, when and why."""
 
@@ -275,7 +288,12 @@ class AssignmentChange(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     changed_at = models.DateTimeField()
-    reason = models.CharField(max_length=300)
+    reason_code = models.CharField(max_length=30, choices=ChangeReason.choices, default=ChangeReason.NOTE)
+    reason_params = models.JSONField(default=dict, blank=True)
+    """What the reason's sentence names: ``{"start", "end"}`` (ISO dates) of a sick report,
+    ``{"request"}`` (the request's id) of an accepted swap or takeover; empty for a note."""
+    reason = models.CharField(max_length=300, blank=True)
+    """The coordinator's own words (``reason_code`` "note"), shown as written; empty otherwise."""
     version = models.PositiveIntegerField()
     """The week's version after this change."""
 

@@ -2,7 +2,7 @@
 
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -12,6 +12,8 @@ import holidays
 from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from supportdesk.accounts.models import User
 from supportdesk.roster import business_hours as bh
@@ -21,6 +23,7 @@ from supportdesk.roster.models import (
     AbsenceStatus,
     Assignment,
     AssignmentChange,
+    ChangeReason,
     ClosingDay,
     Duty,
     FeedToken,
@@ -440,3 +443,33 @@ def week_changes(*, week: RosterWeek, limit: int = 50) -> QuerySet[AssignmentCha
         .select_related("duty", "old_user", "new_user", "changed_by")
         .order_by("-changed_at", "-pk")[:limit]
     )
+
+
+def _param_day(params: Mapping[str, object], key: str) -> str:
+    """An ISO date of ``params`` as the active language writes it; ValueError if it is none."""
+    return date_format(date.fromisoformat(str(params[key])), "SHORT_DATE_FORMAT")
+
+
+def change_reason_text(change: AssignmentChange) -> str:
+    """Why a cell changed, in the active language: "Krank gemeldet (07.12.2026–08.12.2026)".
+
+    A note is the coordinator's own words, shown as written. Parameters that do not fit
+    their code (hand-edited data) give the code's name rather than an error.
+    """
+    params: Mapping[str, object] = change.reason_params if isinstance(change.reason_params, dict) else {}
+    try:
+        match change.reason_code:
+            case ChangeReason.NOTE:
+                return change.reason
+            case ChangeReason.SICK_REPORT:
+                start, end = _param_day(params, "start"), _param_day(params, "end")
+                if start == end:
+                    return _("Reported sick (%(day)s)") % {"day": start}
+                return _("Reported sick (%(start)s–%(end)s)") % {"start": start, "end": end}
+            case ChangeReason.SWAP_ACCEPTED:
+                return _("Swap accepted (request %(request)s)") % {"request": int(str(params["request"]))}
+            case ChangeReason.TAKEOVER_ACCEPTED:
+                return _("Takeover accepted (request %(request)s)") % {"request": int(str(params["request"]))}
+    except (KeyError, ValueError):
+        pass
+    return str(change.get_reason_code_display()) or change.reason

@@ -12,7 +12,7 @@ from supportdesk.accounts.models import User
 from supportdesk.core.exceptions import Conflict, DomainError, PermissionDenied
 from supportdesk.notifications.services import notify_many
 from supportdesk.roster import ical_import, selectors
-from supportdesk.roster.models import Absence, AbsenceKind, Assignment, SwapStatus
+from supportdesk.roster.models import Absence, AbsenceKind, Assignment, ChangeReason, SwapStatus
 from supportdesk.roster.services.changes import _offer_open_duty
 from supportdesk.roster.services.common import (
     _cells_reassign,
@@ -75,7 +75,8 @@ def _absence_free_duties(*, absence: Absence, actor: User | None, now: datetime)
     _changes_record(
         moves=moves,
         actor=actor,
-        reason=f"Reported sick ({absence.start:%d.%m.%Y}–{absence.end:%d.%m.%Y})",
+        reason_code=ChangeReason.SICK_REPORT,
+        reason_params={"start": absence.start.isoformat(), "end": absence.end.isoformat()},
         now=now,
         notify_template=None,
     )

@@ -14,7 +14,7 @@ from supportdesk.accounts.selectors import user_get_mailbox_head
 from supportdesk.core.exceptions import Conflict, DomainError, PermissionDenied
 from supportdesk.notifications.services import notify_many
 from supportdesk.roster import selectors
-from supportdesk.roster.models import Absence, Assignment, Duty, SwapKind, SwapRequest, SwapStatus
+from supportdesk.roster.models import Absence, Assignment, ChangeReason, Duty, SwapKind, SwapRequest, SwapStatus
 from supportdesk.roster.services.common import (
     _cell_locked,
     _cells_reassign,
@@ -192,9 +192,13 @@ def swap_request_accept(
     req.decided_by = actor
     req.save(update_fields=["status", "decided_at", "decided_by"])
     moves = _cells_reassign(targets=targets)
-    what = "Swap" if req.kind == SwapKind.SWAP else "Takeover"
     _changes_record(
-        moves=moves, actor=actor, reason=f"{what} accepted (request {req.pk})", now=now, notify_template=None
+        moves=moves,
+        actor=actor,
+        reason_code=ChangeReason.SWAP_ACCEPTED if req.kind == SwapKind.SWAP else ChangeReason.TAKEOVER_ACCEPTED,
+        reason_params={"request": req.pk},
+        now=now,
+        notify_template=None,
     )
     recipients = [u for u in (req.requester, actor) if u is not None]
     recipients += _coordinators_on(day=selectors.today(now))

@@ -2,7 +2,7 @@
 
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 
 from django.utils.formats import date_format
@@ -14,7 +14,14 @@ from supportdesk.core.exceptions import PermissionDenied
 from supportdesk.notifications.services import notify_many
 from supportdesk.roster import selectors
 from supportdesk.roster.exceptions import NotEligible
-from supportdesk.roster.models import Assignment, AssignmentChange, PoolMember, RosterWeek, SwapStatus
+from supportdesk.roster.models import (
+    Assignment,
+    AssignmentChange,
+    ChangeReason,
+    PoolMember,
+    RosterWeek,
+    SwapStatus,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -68,15 +75,20 @@ def _changes_record(
     *,
     moves: Sequence[Move],
     actor: User | None,
-    reason: str,
     now: datetime,
+    reason: str = "",
+    reason_code: ChangeReason = ChangeReason.NOTE,
+    reason_params: Mapping[str, str | int] | None = None,
     notify_template: str | None = "roster/assignment_changed",
 ) -> None:
     """Record changes of published weeks: one new version per week, one row per cell, notices.
 
+    The reason is a code with parameters (worded for each reader by
+    ``selectors.change_reason_text``), or a note: the coordinator's own words in ``reason``.
     Drafts change silently: they are published (and announced) as a whole later.
     Open swap requests and offers for the changed cells no longer fit the plan and expire.
     """
+    note = reason.strip()[:300] if reason_code == ChangeReason.NOTE else ""
     changed = [(c.date, c.duty_id) for c, before, after in moves if before != after]
     for stale in selectors.open_swap_requests_for_cells(changed):
         stale.status = SwapStatus.EXPIRED
@@ -101,7 +113,9 @@ def _changes_record(
                 new_user=after,
                 changed_by=actor,
                 changed_at=now,
-                reason=reason.strip()[:300],
+                reason_code=reason_code,
+                reason_params=dict(reason_params or {}),
+                reason=note,
                 version=week.version,
             )
         if notify_template is None:
@@ -117,7 +131,7 @@ def _changes_record(
                     "day": day,
                     "changes": [(c.duty, b, a) for c, b, a in day_moves],
                     "actor": actor,
-                    "reason": reason,
+                    "reason": note,
                 },
             )
 

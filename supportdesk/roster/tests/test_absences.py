@@ -9,7 +9,15 @@ from django.core.management import call_command
 from supportdesk.accounts.tests.factories import UserFactory
 from supportdesk.core.exceptions import DomainError, PermissionDenied
 from supportdesk.roster import selectors, services
-from supportdesk.roster.models import Absence, AssignmentChange, Duty, RosterWeek, SwapRequest, SwapStatus
+from supportdesk.roster.models import (
+    Absence,
+    AssignmentChange,
+    ChangeReason,
+    Duty,
+    RosterWeek,
+    SwapRequest,
+    SwapStatus,
+)
 from supportdesk.roster.tests.plans import alternating, make_week
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -112,7 +120,8 @@ def test_sick_report_frees_duties_at_once_and_offers_them_fairest_first(coordina
         (MONDAY, anna, None, 2),
         (TUESDAY, anna, None, 2),
     ]
-    assert "sick" in changes[0].reason
+    assert {(c.reason_code, c.reason) for c in changes} == {(ChangeReason.SICK_REPORT, "")}
+    assert changes[0].reason_params == {"start": absence.start.isoformat(), "end": absence.end.isoformat()}
     offers = SwapRequest.objects.filter(absence=absence).order_by("date")
     assert [(o.date, o.duty.code, o.status, o.requester) for o in offers] == [
         (MONDAY, PHONE, "open", None),

@@ -81,6 +81,7 @@ def test_change_to_published_week_needs_reason_and_is_recorded(coordinator, pool
         "Anna beim Kunden",
         2,
     )
+    assert (change.reason_code, change.reason_params) == ("note", {})
     assert {d.recipient.username for d in clara.notifications.all()} == {"clara"}
     assert anna.notifications.filter(event="roster/assignment_changed").exists()
 

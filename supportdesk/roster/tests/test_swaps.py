@@ -58,6 +58,11 @@ def test_takeover_changes_the_plan_at_once_and_tells_everyone_concerned(pool, we
     assert RosterWeek.objects.get(pk=week.pk).version == 2
     change = AssignmentChange.objects.get()
     assert (change.old_user, change.new_user, change.changed_by, change.version) == (anna, clara, clara, 2)
+    assert (change.reason_code, change.reason_params, change.reason) == (
+        "takeover_accepted",
+        {"request": request.pk},
+        "",
+    )
     for person in (anna, clara, coordinator, head):
         assert person.notifications.filter(event="roster/swap_accepted").count() == 1, person
 
