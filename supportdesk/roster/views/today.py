@@ -11,7 +11,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from supportdesk.handover import selectors as handover_selectors
 from supportdesk.roster import business_hours as bh
 from supportdesk.roster import selectors
 from supportdesk.roster.models import AbsenceKind, AbsenceStatus, Duty
@@ -25,7 +24,6 @@ from supportdesk.roster.views.common import (
     _open_offers_for_cells,
     _week_url,
 )
-from supportdesk.tickets import selectors as ticket_selectors
 
 logger = logging.getLogger(__name__)
 
@@ -76,17 +74,13 @@ def today(request: Request) -> HttpResponse:
     now = timezone.localtime(timezone.now(), cal.tz)
     window = bh.window_on(cal, day)
     offers = _open_offers_for_cells((day, duty.pk) for duty in cards[0].open_duties)
-    in_window = bool(window and window.contains(now))
+    # Prio 1 cases, the intake check and the day's hand-over steps are the live part, which
+    # the page gets from the hand-over app (``{% today_live %}``), not from this view.
     context: dict[str, object] = {
         "cards": cards,
         "today": cards[0],
-        "in_window": in_window,
+        "in_window": bool(window and window.contains(now)),
         "open_today": [{"duty": duty, "offer": offers.get((day, duty.pk))} for duty in cards[0].open_duties],
-        # The day's other turning points come from the tickets app (R11, R13).
-        "prio1_cases": ticket_selectors.prio1_cases_open(),
-        "intake": ticket_selectors.intake_check_current(now) if in_window else None,
-        "show_intake": in_window,
-        "day_status": handover_selectors.day_status(now=timezone.now()),
     }
     if request.user.is_coordinator:
         context.update(_coordinator_boxes(day))
