@@ -12,8 +12,10 @@ cells, the longest run of consecutive weeks anyone served, and the largest
 phone/standby difference of a person.
 
 ``daily`` (names prefixed ``daily_``): the wall time, the duty-count spread between
-people with the same weekdays, the scaled part-time counts, open cells and the largest
-phone/standby difference.
+people with the same weekdays, the scaled part-time counts, open cells, the largest
+phone/standby difference, and the chain breaks: days whose standby is not the previous
+day's phone duty although that person could serve (the planner breaks the chain in the
+last round to keep equally available people within one duty).
 
 Without ``--solver-only`` the HTTP latency of ``GET /api/v1/oncall``
 (``bench/oncall_latency.py``) follows: SQLite, and PostgreSQL with ``--database-url``.
@@ -23,6 +25,7 @@ Without ``--solver-only`` the HTTP latency of ``GET /api/v1/oncall``
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import sys
 import time
@@ -35,7 +38,7 @@ for path in (ROOT, ROOT / "bench"):
 
 from roster_solver import daily_figures, figures, year_request  # noqa: E402
 
-from supportdesk.roster.planning import PlanRequest, solve  # noqa: E402
+from supportdesk.roster.planning import PHONE, STANDBY, PlanRequest, PlanResult, solve  # noqa: E402
 
 
 def bench_generate(people: int = 50, absent_share: float = 0.10, seed: int = 1) -> dict[str, float]:
@@ -65,7 +68,21 @@ def bench_daily(people: int = 50, absent_share: float = 0.10, seed: int = 1) -> 
     seconds = time.perf_counter() - started
     out: dict[str, float] = {f"daily_generate_one_year_{people}_people_seconds": round(seconds, 3)}
     out.update({f"daily_{name}": value for name, value in daily_figures(request, result).items()})
+    out["daily_chain_breaks"] = chain_breaks(request, result)
     return out
+
+
+def chain_breaks(request: PlanRequest, result: PlanResult) -> int:
+    """Days whose standby is not the previous day's phone duty although they could serve."""
+    by_id = {p.id: p for p in request.people}
+    days = sorted(set(request.days))
+    return sum(
+        1
+        for before, day in itertools.pairwise(days)
+        if (phone := result.cells[before, PHONE]) is not None
+        and by_id[phone].can_serve(day)
+        and result.cells[day, STANDBY] != phone
+    )
 
 
 def bench_solver(seed: int = 1) -> dict[str, float]:
