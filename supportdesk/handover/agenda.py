@@ -66,6 +66,7 @@ LABELS: dict[str, dict[str, str]] = {
         "acknowledge": "Bestätigung der Übergabe",
         "readiness": "Bereitschafts-Check",
         "closing": "Abschluss-Checkliste",
+        "intake": "Prio-1-Eingangsprüfung",
         "horizon": "Zeitraum",
         "pdf": "Als PDF",
         "print": "Drucken",
@@ -112,6 +113,7 @@ LABELS: dict[str, dict[str, str]] = {
         "acknowledge": "Hand-over acknowledged",
         "readiness": "Readiness check",
         "closing": "Closing checklist",
+        "intake": "Prio 1 intake check",
         "horizon": "Period",
         "pdf": "As PDF",
         "print": "Print",
@@ -181,6 +183,12 @@ class MissedCheck:
     day: date
     step: str
     who: User | None
+    due: datetime | None = None
+    """The hour of an intake check (several a day); None for the day's single steps."""
+
+    def label(self, labels: dict[str, str]) -> str:
+        text = labels.get(self.step, self.step)
+        return f"{text} {self.due:%H:%M}" if self.step == "intake" and self.due else text
 
 
 @dataclass(frozen=True)
@@ -289,7 +297,8 @@ def _missed(start: date, end: date) -> list[MissedCheck]:
     for day in bh.support_days(cal, start, end):
         end_of_day = datetime.combine(day, time(23, 59), tzinfo=cal.tz)
         for step in selectors.day_status(end_of_day).missed:
-            result.append(MissedCheck(day=day, step=step.key, who=step.who))
+            due = step.due.astimezone(cal.tz) if step.due else None
+            result.append(MissedCheck(day=day, step=step.key, who=step.who, due=due))
     return result
 
 
@@ -578,7 +587,7 @@ def agenda_pdf(agenda: Agenda, *, language: str, compress: bool = True) -> bytes
 
     heading(labels["missed"])
     for m in agenda.missed:
-        line(f"{_day(m.day, language)}: {labels.get(m.step, m.step)} ({m.who.name if m.who else '-'})")
+        line(f"{_day(m.day, language)}: {m.label(labels)} ({m.who.name if m.who else '-'})")
     if not agenda.missed:
         line(labels["none"])
 

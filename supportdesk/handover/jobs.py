@@ -4,7 +4,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from supportdesk.core.scheduler import periodic
-from supportdesk.handover import conf, tasks
+from supportdesk.handover import conf, selectors, tasks
 from supportdesk.roster import business_hours as bh
 from supportdesk.roster.selectors import support_calendar
 
@@ -34,6 +34,17 @@ def every_minute(now: datetime) -> datetime:
 def minute(slot: datetime) -> None:
     tasks.routing_sync.enqueue(now=slot.isoformat())
     tasks.handover_escalate.enqueue(now=slot.isoformat())
+
+
+def leaving_slot(now: datetime) -> datetime | None:
+    """The end of the mailbox head's part of today once it has come ("leaving at", or core start when the
+    roster has her absent); a changed time is a new slot."""
+    return selectors.leaving_due(now=now)
+
+
+@periodic(name="handover.leaving", last_slot=leaving_slot, grace=timedelta(minutes=30))
+def leaving(slot: datetime) -> None:
+    tasks.handover_leaving.enqueue(slot=slot.isoformat())
 
 
 @periodic(name="handover.auto", last_slot=_slot("start", timedelta), grace=timedelta(minutes=30))

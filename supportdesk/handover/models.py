@@ -1,6 +1,10 @@
 """The mailbox head's day, the hand-over to the afternoon support, readiness and closing (R15–R17, R20, R22)."""
 
+from datetime import timedelta
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -36,6 +40,13 @@ class DayPresence(models.Model):
         return f"{self.user} {self.date}: {self.state}"
 
 
+class HandoverReason(models.TextChoices):
+    END_OF_DAY = "end_of_day", _("End of the mailbox head's day")
+    AWAY = "away", _("Mailbox head away today")
+    LEAVING = "leaving", _("Mailbox head leaving")
+    WINDOW_START = "window_start", _("Automatic at the window start")
+
+
 class Handover(models.Model):
     """The day's hand-over of triage inbox, intake watch and support line (R22); at most one per day."""
 
@@ -46,13 +57,25 @@ class Handover(models.Model):
     to_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="handovers_received"
     )
-    """The phone duty of the day; empty: after-hours mode (no window) or nobody published."""
+    """Who holds the line from the hand-over: the phone duty of the day, else (nobody published) the
+    coordinator the routing falls back to; empty: after-hours mode (no window) or nobody at all."""
+    to_target = models.CharField(
+        max_length=20,
+        default="phone_duty",
+        choices=[("phone_duty", _("Phone duty")), ("coordinator", _("Coordinator"))],
+    )
+    """The role ``to_user`` holds the line in (the routing answer's ``target``)."""
+    reason = models.CharField(
+        _("reason"), max_length=20, choices=HandoverReason.choices, default=HandoverReason.END_OF_DAY
+    )
     performed_at = models.DateTimeField(_("performed at"))
     """UTC."""
     automatic = models.BooleanField(_("automatic"), default=False)
     acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
-    """When the notice was repeated (once)."""
+    """When the notice was last repeated."""
+    reminders_sent = models.PositiveSmallIntegerField(default=0)
+    """How often the notice was repeated (at most the day's flow setting's repeat count)."""
     coordinator_notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -203,3 +226,92 @@ class AfterHoursReply(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date}: {self.sender}"
+
+
+class DayFlowSettings(models.Model):
+    """The coordinators' settings of the day's flow; a single row (pk=1), created with the defaults from
+    the ``SUPPORTDESK_*`` settings (``conf.defaults()``). Minutes are relative to the support window."""
+
+    readiness_lead_minutes = models.PositiveSmallIntegerField(
+        _("ask the standby to check in (minutes before the window start)"),
+        default=5,
+        validators=[MaxValueValidator(120)],
+    )
+    readiness_grace_minutes = models.PositiveSmallIntegerField(
+        _("alert when not checked in (minutes after the window start)"),
+        default=5,
+        validators=[MaxValueValidator(120)],
+    )
+    auto_handover = models.BooleanField(_("hand over automatically at the window start"), default=True)
+    handover_repeat_minutes = models.PositiveSmallIntegerField(
+        _("repeat an unacknowledged hand-over notice after (minutes)"),
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+    )
+    handover_repeat_count = models.PositiveSmallIntegerField(
+        _("repeat the notice this many times before telling the coordinator"),
+        default=1,
+        validators=[MaxValueValidator(5)],
+    )
+    closing_grace_minutes = models.PositiveSmallIntegerField(
+        _("tell the coordinator when the closing checklist is unconfirmed (minutes after the window end)"),
+        default=15,
+        validators=[MinValueValidator(1), MaxValueValidator(180)],
+    )
+    triage_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("triage owner during core hours"),
+        help_text=_("Empty: the mailbox head."),
+    )
+    """Owns the triage inbox before the hand-over instead of the mailbox head (R20)."""
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("day's flow settings")
+        verbose_name_plural = _("day's flow settings")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(pk=1), name="handover_day_flow_settings_singleton"),
+            models.CheckConstraint(
+                condition=models.Q(readiness_lead_minutes__gt=0) | models.Q(readiness_grace_minutes__gt=0),
+                name="handover_day_flow_alert_after_ask",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Day's flow settings"))
+
+    def clean(self) -> None:
+        if self.readiness_lead_minutes == 0 and self.readiness_grace_minutes == 0:
+            raise ValidationError(
+                {
+                    "readiness_grace_minutes": _(
+                        "The alert must come after the check-in request: with the request at the window "
+                        "start, alert at least one minute after it."
+                    )
+                }
+            )
+        if self.triage_owner is not None and not self.triage_owner.is_active:
+            raise ValidationError({"triage_owner": _("The triage owner must be an active user.")})
+
+    @property
+    def readiness_lead(self) -> timedelta:
+        return timedelta(minutes=self.readiness_lead_minutes)
+
+    @property
+    def readiness_grace(self) -> timedelta:
+        return timedelta(minutes=self.readiness_grace_minutes)
+
+    @property
+    def handover_repeat(self) -> timedelta:
+        return timedelta(minutes=self.handover_repeat_minutes)
+
+    @property
+    def closing_grace(self) -> timedelta:
+        return timedelta(minutes=self.closing_grace_minutes)

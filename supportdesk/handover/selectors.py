@@ -1,9 +1,10 @@
 """Reads of the day's flow: who holds the line, who owns triage, the day's timeline (R10, R15–R17, R20, R22)."""
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import Literal
 
+import phonenumbers
 from django.utils import timezone, translation
 
 from supportdesk.accounts.models import User
@@ -12,6 +13,7 @@ from supportdesk.handover import conf
 from supportdesk.handover.models import (
     ChecklistText,
     ClosingCheck,
+    DayFlowSettings,
     DayPresence,
     Handover,
     PresenceState,
@@ -19,18 +21,64 @@ from supportdesk.handover.models import (
     RoutingState,
     RoutingTarget,
 )
+from supportdesk.mailbox import conf as mailbox_conf
 from supportdesk.mailbox import selectors as mailbox_selectors
 from supportdesk.mailbox.models import InboundMail
 from supportdesk.roster import business_hours as bh
 from supportdesk.roster.models import Duty
 from supportdesk.roster.selectors import absent_user_ids_on, holders_on, support_calendar, user_is_absent
-from supportdesk.tickets.models import Prio1Case, Ticket
-from supportdesk.tickets.selectors import IntakeCheckView, intake_check_current, prio1_cases_open
+from supportdesk.tickets.models import IntakeCheck, Prio1Case, Ticket
+from supportdesk.tickets.selectors import (
+    INTAKE_CHECK_OVERDUE,
+    IntakeCheckView,
+    intake_check_current,
+    intake_check_slots_on,
+    prio1_cases_open,
+)
 
 DEFAULT_CHECKLIST = {
     "de": "Telefon zurück in die Ladeschale stellen.\nAnrufbeantworter einschalten.",
     "en": "Put the phone back on its charger.\nSwitch the answering machine on.",
 }
+
+
+def day_flow_settings_get() -> DayFlowSettings:
+    """The coordinators' settings of the day's flow; the row is made on first use with ``conf.defaults()``."""
+    row = DayFlowSettings.objects.select_related("triage_owner").filter(pk=1).first()
+    if row is not None:
+        return row
+    username = mailbox_conf.triage_owner_username()
+    owner = User.objects.filter(username=username, is_active=True).first() if username else None
+    row, _created = DayFlowSettings.objects.get_or_create(pk=1, defaults={**conf.defaults(), "triage_owner": owner})
+    return row
+
+
+@dataclass(frozen=True)
+class FlowExample:
+    """The settings applied to a window of the support calendar, for the settings page."""
+
+    window_start: time
+    window_end: time
+    ask: time
+    alert: time
+    closing_overdue: time
+
+
+def day_flow_example(*, flow: DayFlowSettings) -> FlowExample | None:
+    """The first weekday's window with the settings' readiness and closing times, or None without windows."""
+    cal = support_calendar()
+    if not cal.windows:
+        return None
+    start, end = cal.windows[min(cal.windows)]
+    base = datetime.combine(date(2000, 1, 3), start)
+    close = datetime.combine(date(2000, 1, 3), end)
+    return FlowExample(
+        window_start=start,
+        window_end=end,
+        ask=(base - flow.readiness_lead).time(),
+        alert=(base + flow.readiness_grace).time(),
+        closing_overdue=(close + flow.closing_grace).time(),
+    )
 
 
 def local_day(now: datetime, cal: bh.SupportCalendar | None = None) -> date:
@@ -42,6 +90,43 @@ def duty_holder(*, day: date, duty: str) -> User | None:
     """The published holder of ``duty`` on ``day``, or None (drafts never route calls)."""
     assignment = holders_on(day=day, published_only=True).get(duty)
     return assignment.user if assignment is not None else None
+
+
+def duty_contact(*, day: date, duty: str) -> tuple[User | None, str]:
+    """The published holder of ``duty`` and the number callers need for it (the duty's contact field, as
+    the Today page's duty cards show it; R16), or ``(None, "")``."""
+    assignment = holders_on(day=day, published_only=True).get(duty)
+    if assignment is None or assignment.user is None:
+        return None, ""
+    return assignment.user, str(getattr(assignment.user, assignment.duty.contact_field, "") or "")
+
+
+def leaving_moment(*, presence: DayPresence) -> datetime:
+    """When the mailbox head said she leaves (aware); the end of her day for any other presence."""
+    cal = support_calendar()
+    if presence.state == PresenceState.LEAVING and presence.leaving_at is not None:
+        return datetime.combine(presence.date, presence.leaving_at, tzinfo=cal.tz)
+    return datetime.combine(presence.date, time(23, 59), tzinfo=cal.tz)
+
+
+def leaving_due(*, now: datetime) -> datetime | None:
+    """When the mailbox head's part of today ended, once it has (the ``handover.leaving`` job's slot): her
+    "leaving at" time, or the start of core hours when the roster has her absent and she said nothing."""
+    head = user_get_mailbox_head()
+    if head is None:
+        return None
+    cal = support_calendar()
+    day = local_day(now, cal)
+    presence = presence_on(user=head, day=day)
+    if presence is None:
+        if not (bh.is_working_day(cal, day) or bh.window_on(cal, day)) or not user_is_absent(user=head, day=day):
+            return None
+        moment = datetime.combine(day, cal.core_hours[0], tzinfo=cal.tz)
+    elif presence.state == PresenceState.LEAVING:
+        moment = leaving_moment(presence=presence)
+    else:
+        return None
+    return moment if moment <= now else None
 
 
 def handover_on(*, day: date) -> Handover | None:
@@ -70,6 +155,15 @@ def head_present_at(*, head: User | None, now: datetime, cal: bh.SupportCalendar
     if presence.state == PresenceState.LEAVING and presence.leaving_at is not None:
         return local.time() < presence.leaving_at
     return True
+
+
+def tel_uri(number: str) -> str:
+    """``tel:`` URI of a number as people type it (``0941 555-0100`` → ``tel:+499415550100``), as the roster's."""
+    try:
+        parsed = phonenumbers.parse(number, "DE")
+    except phonenumbers.NumberParseException:
+        return "tel:" + "".join(ch for ch in number if ch.isdigit() or ch == "+")
+    return "tel:" + phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
 def _number(user: User) -> str:
@@ -110,8 +204,11 @@ class Routing:
         }
 
 
-def _fallback(*, day: date, until: datetime | None) -> Routing:
-    """Nobody at the head's desk: the day's published phone duty, else the first coordinator (documented in README)."""
+def line_fallback(*, day: date, until: datetime | None) -> Routing:
+    """Nobody at the head's desk: the day's published phone duty, else the first coordinator (documented in README).
+
+    A hand-over while the head is away or leaving goes to the same person, so that the line and the
+    notice never disagree."""
     phone = duty_holder(day=day, duty=Duty.PHONE_DUTY)
     if phone is not None:
         return Routing(target=RoutingTarget.PHONE_DUTY, user=phone, until=until)
@@ -138,13 +235,16 @@ def routing_at(*, now: datetime, cal: bh.SupportCalendar | None = None) -> Routi
     core_start = datetime.combine(day, cal.core_hours[0], tzinfo=cal.tz)
     head_end = _head_phase_end(cal, day)
     if window is not None and window.contains(local):
-        return _fallback(day=day, until=window.end)
+        return line_fallback(day=day, until=window.end)
     if local < core_start or local >= head_end:
         return voicemail
     handover = handover_on(day=day)
     if handover is not None and handover.performed_at <= now:
         if handover.to_user is None:
             return voicemail
+        if handover.to_target == RoutingTarget.COORDINATOR:
+            # Nobody was published at the hand-over: the coordinator until the window, which has its own answer.
+            return Routing(target=RoutingTarget.COORDINATOR, user=handover.to_user, until=head_end)
         return Routing(target=RoutingTarget.PHONE_DUTY, user=handover.to_user, until=window.end if window else None)
     head = user_get_mailbox_head()
     if head is not None and head_present_at(head=head, now=now, cal=cal):
@@ -153,12 +253,13 @@ def routing_at(*, now: datetime, cal: bh.SupportCalendar | None = None) -> Routi
         if presence is not None and presence.state == PresenceState.LEAVING and presence.leaving_at is not None:
             until = min(until, datetime.combine(day, presence.leaving_at, tzinfo=cal.tz))
         return Routing(target=RoutingTarget.MAILBOX_HEAD, user=head, until=until)
-    return _fallback(day=day, until=window.end if window else head_end)
+    return line_fallback(day=day, until=window.end if window else head_end)
 
 
 def triage_owner(now: datetime | None = None) -> User | None:
-    """Who owns the triage inbox at ``now``: the mailbox head (or ``SUPPORTDESK_TRIAGE_OWNER``) before the
-    hand-over, the day's phone duty after it and while the head is away; the head again after the window."""
+    """Who owns the triage inbox at ``now``: the mailbox head (or the day's flow settings' triage owner)
+    before the hand-over, the day's phone duty after it and while the head is away; the head again after
+    the window."""
     now = now or timezone.now()
     return _triage_owner_for(routing_at(now=now, cal=support_calendar()))
 
@@ -166,7 +267,7 @@ def triage_owner(now: datetime | None = None) -> User | None:
 def _triage_owner_for(routing: Routing) -> User | None:
     if routing.target in (RoutingTarget.PHONE_DUTY, RoutingTarget.COORDINATOR):
         return routing.user
-    return mailbox_selectors.triage_owner()
+    return day_flow_settings_get().triage_owner or user_get_mailbox_head()
 
 
 def last_routing_state() -> RoutingState | None:
@@ -199,8 +300,13 @@ def closing_on(*, day: date) -> ClosingCheck | None:
     return ClosingCheck.objects.select_related("user").filter(date=day).first()
 
 
+def closing_checklist_custom() -> dict[str, str]:
+    """The coordinators' closing checklist text per language (languages without one use the built-in text)."""
+    return dict(ChecklistText.objects.values_list("language", "text"))
+
+
 def closing_checklist_text(*, language: str) -> list[str]:
-    """The checklist items in ``language``: the admin's text, else the built-in one."""
+    """The checklist items in ``language``: the coordinators' text, else the built-in one."""
     row = ChecklistText.objects.filter(language=language).first()
     text = row.text if row is not None else DEFAULT_CHECKLIST.get(language, DEFAULT_CHECKLIST["en"])
     return [line.strip() for line in text.splitlines() if line.strip()]
@@ -236,10 +342,29 @@ class DayStatus:
         return [s for s in self.steps if s.status == "missed"]
 
 
+def intake_steps(*, day: date, now: datetime, cal: bh.SupportCalendar, who: User | None) -> list[Step]:
+    """The day's hourly Prio 1 intake checks (R11): done (by whom, when), due, or missed when still
+    open ``INTAKE_CHECK_OVERDUE`` after their time, as the tickets app escalates them."""
+    slots = intake_check_slots_on(cal=cal, day=day)
+    if not slots:
+        return []
+    checks = {c.due_at: c for c in IntakeCheck.objects.filter(due_at__in=slots).select_related("checked_by")}
+    steps = []
+    for slot in slots:
+        check = checks.get(slot)
+        if check is not None and check.checked_at is not None:
+            steps.append(Step("intake", slot, "done", check.checked_at, check.checked_by))
+        else:
+            steps.append(Step("intake", slot, "missed" if now >= slot + INTAKE_CHECK_OVERDUE else "pending", None, who))
+    return steps
+
+
 def day_status(now: datetime | None = None) -> DayStatus:
-    """The day's hand-over, readiness and closing with what is done, due or missed, and who holds the line."""
+    """The day's hand-over, readiness, intake checks and closing with what is done, due or missed, and who
+    holds the line."""
     now = now or timezone.now()
     cal = support_calendar()
+    flow = day_flow_settings_get()
     day = local_day(now, cal)
     window = bh.window_on(cal, day)
     handover = handover_on(day=day)
@@ -256,28 +381,45 @@ def day_status(now: datetime | None = None) -> DayStatus:
     )
     if window is None:
         return status
-    repeat = conf.handover_repeat_after()
+    repeat = flow.handover_repeat
     if handover is None:
         status.steps.append(Step("handover", window.start, "missed" if now >= window.start else "pending"))
     else:
-        late = handover.acknowledged_at is None and now >= handover.performed_at + 2 * repeat
+        # acknowledged late: after every repeat and the coordinator's turn
+        late = (
+            handover.acknowledged_at is None
+            and now >= handover.performed_at + (flow.handover_repeat_count + 1) * repeat
+        )
         ack_status: Status = "done" if handover.acknowledged_at else ("missed" if late else "pending")
         status.steps.append(Step("handover", window.start, "done", handover.performed_at, handover.from_user))
         status.steps.append(Step("acknowledge", None, ack_status, handover.acknowledged_at, handover.to_user))
-    readiness_due = window.start + conf.readiness_grace()
+    readiness_due = window.start + flow.readiness_grace
     if readiness is not None and readiness.ready:
         status.steps.append(Step("readiness", readiness_due, "done", readiness.checked_in_at, readiness.user))
     else:
         who = readiness.user if readiness else duty_holder(day=day, duty=Duty.TECHNICAL_STANDBY)
         st: Status = "missed" if now >= readiness_due else "pending"
         status.steps.append(Step("readiness", readiness_due, st, readiness.checked_in_at if readiness else None, who))
-    closing_due = window.end + conf.closing_grace()
+    phone = duty_holder(day=day, duty=Duty.PHONE_DUTY)
+    status.steps.extend(intake_steps(day=day, now=now, cal=cal, who=phone))
+    closing_due = window.end + flow.closing_grace
     if closing is not None and closing.confirmed_at:
         status.steps.append(Step("closing", window.end, "done", closing.confirmed_at, closing.user))
     else:
-        who = closing.user if closing else duty_holder(day=day, duty=Duty.PHONE_DUTY)
+        who = closing.user if closing else phone
         status.steps.append(Step("closing", window.end, "missed" if now >= closing_due else "pending", None, who))
+    status.steps = _in_time_order(status.steps)
     return status
+
+
+def _in_time_order(steps: list[Step]) -> list[Step]:
+    """By due time, stable; a step without one (the acknowledgement) stays behind the step before it."""
+    keyed: list[tuple[datetime, int, Step]] = []
+    last = datetime.min.replace(tzinfo=UTC)
+    for index, step in enumerate(steps):
+        last = step.due or last
+        keyed.append((last, index, step))
+    return [step for _due, _index, step in sorted(keyed, key=lambda k: (k[0], k[1]))]
 
 
 @dataclass(frozen=True)
@@ -327,6 +469,8 @@ class TodayBoard:
     triage_owner: User | None
     standby: User | None
     """The day's published technical standby; None on days without a window or when open."""
+    standby_number: str
+    """The standby's number callers need (the duty's contact field, as on the duty cards; R16), or ""."""
     triage_waiting: int
     triage_mails: list[InboundMail]
     """The oldest waiting mails first, at most ``TODAY_TRIAGE_LIMIT``."""
@@ -334,6 +478,10 @@ class TodayBoard:
     in_window: bool
     intake: IntakeCheckView | None
     """Today's latest due intake check while the window runs, else None."""
+
+    @property
+    def standby_tel(self) -> str:
+        return tel_uri(self.standby_number) if self.standby_number else ""
 
     @property
     def readiness_state(self) -> Status:
@@ -346,10 +494,12 @@ def today_board(*, now: datetime) -> TodayBoard:
     status = day_status(now)
     in_window = status.window is not None and status.window.contains(now)
     triage = mailbox_selectors.inbound_mail_triage_list()
+    standby, standby_number = duty_contact(day=status.day, duty=Duty.TECHNICAL_STANDBY) if status.window else (None, "")
     return TodayBoard(
         status=status,
         triage_owner=_triage_owner_for(status.routing),
-        standby=duty_holder(day=status.day, duty=Duty.TECHNICAL_STANDBY) if status.window else None,
+        standby=standby,
+        standby_number=standby_number,
         triage_waiting=triage.count(),
         triage_mails=list(triage.order_by("received_at", "id")[:TODAY_TRIAGE_LIMIT]),
         prio1_cases=prio1_cases_open(),

@@ -6,10 +6,12 @@ import json
 import logging
 import urllib.error
 import urllib.request
+from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -22,13 +24,17 @@ from supportdesk.handover import tasks as handover_tasks
 from supportdesk.handover.afterhours import after_hours_acknowledge as after_hours_acknowledge  # R15, for the intake
 from supportdesk.handover.exceptions import AlreadyHandedOver, DomainError, NotAllowed, NothingToDo
 from supportdesk.handover.models import (
+    ChecklistText,
     ClosingCheck,
+    DayFlowSettings,
     DayPresence,
     Handover,
+    HandoverReason,
     PresenceState,
     ReadinessCheck,
     RoutingDelivery,
     RoutingState,
+    RoutingTarget,
     RoutingWebhook,
 )
 from supportdesk.notifications.services import notify, notify_many
@@ -59,7 +65,11 @@ def _url(name: str, *args: object) -> str:
 
 @transaction.atomic
 def presence_set(*, actor: User, state: str, leaving_at: time | None = None, now: datetime) -> DayPresence:
-    """The mailbox head says how her day looks (present, away, leaving at HH:MM)."""
+    """The mailbox head says how her day looks (present, away, leaving at HH:MM).
+
+    "Away" hands over at once, "leaving at" a time already past too; a later "leaving at" is handed
+    over at that time by the ``handover.leaving`` job, unless she ends her day before (R22).
+    """
     head = user_get_mailbox_head()
     if head is None or head.pk != actor.pk:
         raise NotAllowed(_("Only the mailbox head sets the presence of the day."))
@@ -67,13 +77,78 @@ def presence_set(*, actor: User, state: str, leaving_at: time | None = None, now
         raise DomainError(_("Unknown presence."))
     if state == PresenceState.LEAVING and leaving_at is None:
         raise DomainError(_("Give the time you are leaving at."))
+    day = _day(now)
     presence, _created = DayPresence.objects.update_or_create(
         user=actor,
-        date=_day(now),
+        date=day,
         defaults={"state": state, "leaving_at": leaving_at if state == PresenceState.LEAVING else None},
     )
-    routing_sync(now=now)
+    gone = state == PresenceState.AWAY or (
+        state == PresenceState.LEAVING and selectors.leaving_moment(presence=presence) <= now
+    )
+    if gone and _head_part_open(day=day, now=now) and not Handover.objects.filter(date=day).exists():
+        reason = HandoverReason.AWAY if state == PresenceState.AWAY else HandoverReason.LEAVING
+        _handover_perform(actor=actor, now=now, automatic=False, reason=reason)
+    else:
+        routing_sync(now=now)
     return presence
+
+
+def _head_part_open(*, day: date, now: datetime) -> bool:
+    """Whether a hand-over still means something at ``now``: the day has a window that has not ended, or
+    is a working day whose core hours have not ended."""
+    cal = support_calendar()
+    window = bh.window_on(cal, day)
+    if window is not None:
+        return now < window.end
+    return bh.is_working_day(cal, day) and now < datetime.combine(day, cal.core_hours[1], tzinfo=cal.tz)
+
+
+# --- the coordinators' day's flow settings ------------------------------------------------------
+
+
+@transaction.atomic
+def day_flow_settings_update(
+    *, actor: User, values: Mapping[str, object], checklists: Mapping[str, str]
+) -> DayFlowSettings:
+    """Save the day's flow settings and the closing checklist per language (blank or the built-in text:
+    the built-in one is used). Invalid values raise ``DomainError`` and change nothing."""
+    if not actor.is_coordinator:
+        raise NotAllowed(_("Only a coordinator changes the day's flow settings."))
+    row = selectors.day_flow_settings_get()
+    unknown = set(values) - set(DAY_FLOW_FIELDS)
+    if unknown:
+        raise DomainError(_("Unknown setting: %(names)s.") % {"names": ", ".join(sorted(unknown))})
+    for name, value in values.items():
+        setattr(row, name, value)
+    row.updated_by = actor
+    try:
+        row.full_clean()
+    except ValidationError as exc:
+        raise DomainError(" ".join(exc.messages)) from exc
+    row.save()
+    languages = dict(settings.LANGUAGES)
+    for language, raw in checklists.items():
+        if language not in languages:
+            raise DomainError(_("Unknown language: %(language)s.") % {"language": language})
+        text = "\n".join(line.strip() for line in raw.splitlines() if line.strip())
+        if not text or text == selectors.DEFAULT_CHECKLIST.get(language):
+            ChecklistText.objects.filter(language=language).delete()
+        else:
+            ChecklistText.objects.update_or_create(language=language, defaults={"text": text})
+    logger.info("day's flow settings changed by %s", actor)
+    return row
+
+
+DAY_FLOW_FIELDS = (
+    "readiness_lead_minutes",
+    "readiness_grace_minutes",
+    "auto_handover",
+    "handover_repeat_minutes",
+    "handover_repeat_count",
+    "closing_grace_minutes",
+    "triage_owner",
+)
 
 
 # --- hand-over (R22) ------------------------------------------------------------------------
@@ -95,8 +170,19 @@ def ack_token_resolve(*, token: str) -> Handover:
 
 
 def _handover_context(handover: Handover, now: datetime) -> dict[str, object]:
+    cal = support_calendar()
+    window = bh.window_on(cal, handover.date)
+    core_start = datetime.combine(handover.date, cal.core_hours[0], tzinfo=cal.tz)
+    standby, standby_number = (
+        selectors.duty_contact(day=handover.date, duty=Duty.TECHNICAL_STANDBY) if window else (None, "")
+    )
     return {
         "handover": handover,
+        # who holds what (R22): the line from the hand-over (not before core hours) to the window's end
+        "line_from": max(handover.performed_at, core_start).astimezone(cal.tz),
+        "window": window,
+        "standby": standby,
+        "standby_number": standby_number,
         "items": selectors.open_items(now=now),
         "page_url": _url("handover:my_day"),
         "ack_url": _url("handover:ack_link", ack_token_make(handover=handover)) if handover.to_user_id else "",
@@ -110,10 +196,23 @@ def handover_perform(*, actor: User | None, now: datetime, automatic: bool = Fal
     ``actor`` None is the automatic hand-over at the window start. On a day
     without a window nobody takes over: the line goes to voicemail (after-hours mode).
     """
-    return _handover_perform(actor=actor, now=now, automatic=automatic)
+    reason = HandoverReason.WINDOW_START if automatic else HandoverReason.END_OF_DAY
+    return _handover_perform(actor=actor, now=now, automatic=automatic, reason=reason)
 
 
-def _handover_perform(*, actor: User | None, now: datetime, automatic: bool) -> Handover:
+def _handover_recipient(*, day: date, window: bh.Window | None, reason: str) -> tuple[str, User | None]:
+    """Who takes over, as the routing decides (``selectors.line_fallback``): the day's published phone
+    duty, else the first coordinator present. At the end of a day without a window nobody does (after-hours
+    mode); while the head is away or gone on such a day the routing's fallback holds the line."""
+    if window is None and reason in (HandoverReason.END_OF_DAY, HandoverReason.WINDOW_START):
+        return RoutingTarget.PHONE_DUTY, None
+    routing = selectors.line_fallback(day=day, until=None)
+    if routing.target == RoutingTarget.VOICEMAIL:
+        return RoutingTarget.PHONE_DUTY, None
+    return routing.target, routing.user
+
+
+def _handover_perform(*, actor: User | None, now: datetime, automatic: bool, reason: str) -> Handover:
     head = user_get_mailbox_head()
     if not automatic:
         allowed = actor is not None and (
@@ -125,29 +224,57 @@ def _handover_perform(*, actor: User | None, now: datetime, automatic: bool) -> 
     if Handover.objects.filter(date=day).exists():
         raise AlreadyHandedOver(_("Today's hand-over happened already."))
     window = bh.window_on(support_calendar(), day)
-    phone = selectors.duty_holder(day=day, duty=Duty.PHONE_DUTY) if window else None
-    handover = Handover.objects.create(date=day, from_user=head, to_user=phone, performed_at=now, automatic=automatic)
+    target, receiver = _handover_recipient(day=day, window=window, reason=reason)
+    handover = Handover.objects.create(
+        date=day,
+        from_user=head,
+        to_user=receiver,
+        to_target=target,
+        reason=reason,
+        performed_at=now,
+        automatic=automatic,
+    )
     context = _handover_context(handover, now)
-    if phone is not None:
-        notify(recipient=phone, template="handover/handover_notice", context={**context, "recipient": phone})
-        standby = selectors.duty_holder(day=day, duty=Duty.TECHNICAL_STANDBY)
-        if standby is not None and standby.pk != phone.pk:
+    if receiver is not None:
+        notify(recipient=receiver, template="handover/handover_notice", context={**context, "recipient": receiver})
+        standby = context["standby"]
+        if isinstance(standby, User) and standby.pk != receiver.pk:
             notify(recipient=standby, template="handover/handover_info", context={**context, "recipient": standby})
-    elif window is not None:
-        notify_many(recipients=_coordinators(day), template="handover/handover_unacknowledged", context=context)
+    elif window is not None or reason != HandoverReason.END_OF_DAY:
+        logger.warning("hand-over %s: nobody to take over (no published phone duty, no coordinator)", day)
     if automatic and head is not None and head.is_active:
         notify(recipient=head, template="handover/handover_automatic", context={**context, "recipient": head})
-    logger.info("hand-over %s: %s → %s (automatic=%s)", day, head, phone, automatic)
+    logger.info("hand-over %s: %s → %s %s (%s)", day, head, target, receiver, reason)
     routing_sync(now=now)
     return handover
 
 
-@transaction.atomic(durable=True)
+# Not durable: the task may run inside the scheduler's transaction (an immediate task backend).
+@transaction.atomic
 def handover_auto(*, now: datetime) -> Handover | None:
-    """At the window start: hand over if the mailbox head has not (notice to both)."""
+    """At the window start: hand over if the mailbox head has not (notice to both), unless a coordinator
+    switched the automatic hand-over off in the day's flow settings."""
+    if not selectors.day_flow_settings_get().auto_handover:
+        return None
     if Handover.objects.filter(date=_day(now)).exists():
         return None
-    return _handover_perform(actor=None, now=now, automatic=True)
+    return _handover_perform(actor=None, now=now, automatic=True, reason=HandoverReason.WINDOW_START)
+
+
+@transaction.atomic
+def handover_leaving(*, now: datetime) -> Handover | None:
+    """The mailbox head's part of the day is over: at her "leaving at" time, or at the start of core hours
+    when the roster has her absent (sick, vacation) and she said nothing, hand over, unless she ended her
+    day before or changed her word since (the ``handover.leaving`` job fires at that moment)."""
+    head = user_get_mailbox_head()
+    day = _day(now)
+    if head is None or selectors.leaving_due(now=now) is None:
+        return None
+    if Handover.objects.filter(date=day).exists() or not _head_part_open(day=day, now=now):
+        return None
+    presence = selectors.presence_on(user=head, day=day)
+    reason = HandoverReason.LEAVING if presence is not None else HandoverReason.AWAY
+    return _handover_perform(actor=head, now=now, automatic=False, reason=reason)
 
 
 @transaction.atomic
@@ -162,8 +289,10 @@ def handover_acknowledge(*, handover: Handover, actor: User, now: datetime) -> H
 
 @transaction.atomic
 def handover_escalate(*, now: datetime) -> list[Handover]:
-    """Repeat an unacknowledged notice after 10 minutes, tell the coordinator 10 minutes later (once each)."""
-    repeat = conf.handover_repeat_after()
+    """Repeat an unacknowledged notice every interval as often as the day's flow settings say (10 minutes,
+    once by default), then tell the coordinator one interval later (once)."""
+    flow = selectors.day_flow_settings_get()
+    repeat = flow.handover_repeat
     touched = []
     for handover in (
         Handover.objects.select_for_update(of=("self",))
@@ -171,8 +300,10 @@ def handover_escalate(*, now: datetime) -> list[Handover]:
         .filter(acknowledged_at__isnull=True, coordinator_notified_at__isnull=True, to_user__isnull=False)
         .filter(performed_at__gte=now - timedelta(days=1), performed_at__lte=now - repeat)
     ):
+        if now < (handover.reminded_at or handover.performed_at) + repeat:
+            continue
         context = _handover_context(handover, now)
-        if handover.reminded_at is None:
+        if handover.reminders_sent < flow.handover_repeat_count:
             assert handover.to_user is not None  # noqa: S101 -- filtered above
             notify(
                 recipient=handover.to_user,
@@ -180,9 +311,10 @@ def handover_escalate(*, now: datetime) -> list[Handover]:
                 context={**context, "recipient": handover.to_user, "repeated": True},
             )
             handover.reminded_at = now
-            handover.save(update_fields=["reminded_at"])
+            handover.reminders_sent += 1
+            handover.save(update_fields=["reminded_at", "reminders_sent"])
             touched.append(handover)
-        elif now >= handover.reminded_at + repeat:
+        else:
             notify_many(
                 recipients=_coordinators(handover.date), template="handover/handover_unacknowledged", context=context
             )

@@ -37,6 +37,14 @@ def handover_auto(slot: str) -> bool:
 
 
 @task
+def handover_leaving(slot: str) -> bool:
+    """The mailbox head's "leaving at" time has come: hand over unless she did already."""
+    from supportdesk.handover import services
+
+    return services.handover_leaving(now=datetime.fromisoformat(slot)) is not None
+
+
+@task
 def readiness_request(slot: str) -> bool:
     from supportdesk.handover import services
 

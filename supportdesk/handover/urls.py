@@ -12,6 +12,7 @@ urlpatterns = [
     path("ack/<str:token>/", views.ack_link, name="ack_link"),
     path("readiness/", views.readiness, name="readiness"),
     path("closing/", views.closing, name="closing"),
+    path("settings/", views.flow_settings, name="settings"),
     path("today/live/", views.today_live, name="today_live"),
     path("agenda/", views.agenda, name="agenda"),
     path("agenda.pdf", views.agenda_pdf, name="agenda_pdf"),

@@ -16,7 +16,7 @@ from supportdesk.accounts.models import User
 from supportdesk.core.exceptions import DomainError
 from supportdesk.handover import agenda as agenda_module
 from supportdesk.handover import conf, selectors, services
-from supportdesk.handover.forms import PresenceForm, ReadinessForm
+from supportdesk.handover.forms import DayFlowSettingsForm, PresenceForm, ReadinessForm
 
 logger = logging.getLogger(__name__)
 
@@ -193,7 +193,7 @@ def agenda(request: Request) -> HttpResponse:
             "agenda": data,
             "L": labels,
             "next_status": labels[data.next_status],
-            "missed": [(m, labels.get(m.step, m.step)) for m in data.missed],
+            "missed": [(m, m.label(labels)) for m in data.missed],
             "duty_chart": agenda_module.svg_chart(data.duty_bars),
             "ack_chart": agenda_module.svg_chart(data.ack_bars),
             "resolve_chart": agenda_module.svg_chart(data.resolve_bars),
@@ -217,3 +217,34 @@ def agenda_pdf(request: Request) -> HttpResponse:
     response = HttpResponse(agenda_module.agenda_pdf(data, language=language), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="agenda-{data.label}.pdf"'
     return response
+
+
+# --- the coordinators' day's flow settings ----------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def flow_settings(request: Request) -> HttpResponse:
+    """``/handover/settings/``: times and switches of the day's flow and the closing checklist (coordinators)."""
+    if not request.user.is_coordinator:
+        return render(request, "roster/forbidden.html", status=403)
+    row = selectors.day_flow_settings_get()
+    example = selectors.day_flow_example(flow=row)  # as saved: the bound form below changes ``row`` in memory
+    checklists = selectors.closing_checklist_custom()
+    form = DayFlowSettingsForm(request.POST or None, instance=row, checklists=checklists)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.day_flow_settings_update(
+                actor=request.user, values=form.settings_values(), checklists=form.checklists()
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("The day's flow settings were saved."))
+            return redirect("handover:settings")
+    return render(
+        request,
+        "handover/settings.html",
+        {"form": form, "example": example},
+        status=400 if form.is_bound else 200,
+    )

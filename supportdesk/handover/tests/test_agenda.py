@@ -11,7 +11,7 @@ from supportdesk.handover.tests.factories import MONDAY, at
 from supportdesk.roster import services as roster_services
 from supportdesk.roster.models import AbsenceKind
 from supportdesk.tickets.models import Channel, Priority
-from supportdesk.tickets.services import ticket_create
+from supportdesk.tickets.services import intake_check_done, intake_check_open, ticket_create
 
 pytestmark = pytest.mark.django_db
 
@@ -27,6 +27,9 @@ def eventful_week(head, week, anna, bernd, pool, coordinator):
     services.readiness_checkin(actor=bernd, reachable=True, computer=True, vpn=True, now=at(MONDAY, 15, 58))
     services.closing_request(now=at(MONDAY, 18))
     services.closing_confirm(actor=anna, now=at(MONDAY, 18, 3))
+    for hour in (16, 17):
+        check = intake_check_open(due_at=at(MONDAY, hour))
+        intake_check_done(check=check, actor=anna, now=at(MONDAY, hour, 4))
     ticket = ticket_create(actor=anna, subject="Kasse steht", priority=Priority.P1, now=at(MONDAY, 16, 20))
     escalation = Escalation.objects.get(case__ticket=ticket)
     escalation_services.escalation_acknowledge(escalation=escalation, actor=bernd, now=at(MONDAY, 16, 27))
@@ -62,7 +65,12 @@ def test_agenda_collects_the_week(eventful_week, anna, bernd):
     missed_days = {m.day for m in data.missed}
     assert MONDAY not in missed_days
     assert MONDAY + timedelta(days=1) in missed_days
-    assert {"handover", "readiness", "closing"} <= {m.step for m in data.missed}
+    assert {"handover", "readiness", "closing", "intake"} <= {m.step for m in data.missed}
+    tuesday_intake = [m for m in data.missed if m.day == MONDAY + timedelta(days=1) and m.step == "intake"]
+    assert [m.label(agenda.labels_for("de")) for m in tuesday_intake] == [
+        "Prio-1-Eingangsprüfung 16:00",
+        "Prio-1-Eingangsprüfung 17:00",
+    ]
     bars = {b.label: b.values for b in data.duty_bars}
     assert bars[anna.name] == (3, 2) and bars[bernd.name] == (2, 3)
     assert [b.values for b in data.ack_bars] == [(7,)]

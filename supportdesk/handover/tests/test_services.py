@@ -219,7 +219,13 @@ def test_closing_checklist_text_is_editable(week, anna):
 
 def test_day_status_marks_missed_steps(head, week):
     status = selectors.day_status(at(MONDAY, 18, 20))
-    assert {s.key: s.status for s in status.steps} == {"handover": "missed", "readiness": "missed", "closing": "missed"}
+    assert [(s.key, s.status) for s in status.steps] == [
+        ("handover", "missed"),
+        ("intake", "missed"),  # 16:00
+        ("readiness", "missed"),  # 16:05
+        ("intake", "missed"),  # 17:00
+        ("closing", "missed"),
+    ]
     services.handover_perform(actor=head, now=at(MONDAY, 15))
     status = selectors.day_status(at(MONDAY, 15) + timedelta(minutes=5))
-    assert [s.status for s in status.steps] == ["done", "pending", "pending", "pending"]
+    assert [s.status for s in status.steps] == ["done", "pending", "pending", "pending", "pending", "pending"]

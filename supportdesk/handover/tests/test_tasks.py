@@ -101,6 +101,7 @@ def test_scheduler_fires_the_window_jobs_and_they_only_enqueue(week, head):
     assert set(ours) == {
         "handover.minute",
         "handover.auto",
+        "handover.leaving",
         "handover.readiness_request",
         "handover.readiness_alert",
         "handover.closing",

@@ -109,7 +109,7 @@ def test_phone_duty_confirms_closing(client, week, anna):
 
 def test_today_partial_shows_missed_in_red(head, week):
     html = render_to_string("handover/_today.html", {"day_status": selectors.day_status(at(MONDAY, 18, 20))})
-    assert html.count("ho-missed") == 3
+    assert html.count("ho-missed") == 5  # hand-over, check-in, two intake checks, closing
     assert "handover-today" in html
 
 
@@ -144,7 +144,7 @@ def test_today_live_is_only_the_fragment_for_a_pinned_clock(client, head, week, 
     holds = html[html.index('class="ho-holds"') : html.index("</dl>")]
     assert holds.count("Anna Huber") == 2  # the line and the triage inbox after the hand-over
     assert "no check-in" in holds  # 16:20 is past the check-in's grace
-    assert html.count("ho-missed") == 2  # acknowledgement and check-in
+    assert html.count("ho-missed") == 3  # acknowledgement, check-in, the 16:00 intake check
     assert html.count('id="intake-check"') == 1
 
 
@@ -186,4 +186,4 @@ def test_my_day_polls_its_timeline(client, head, week, anna, settings):
     assert 'id="my-day-live" hx-get="/handover/" hx-trigger="every 9s, poll-now"' in page
     assert fragment.lstrip().startswith('<section id="handover-today"')
     assert "<html" not in fragment and "csrfmiddlewaretoken" not in fragment
-    assert fragment.count("ho-missed") == 2  # no hand-over by 16:00, no check-in by 16:05
+    assert fragment.count("ho-missed") == 3  # no hand-over by 16:00, no check-in by 16:05, no 16:00 intake check

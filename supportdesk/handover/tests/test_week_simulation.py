@@ -171,6 +171,11 @@ def test_a_whole_week(pool, coordinator, head, smtp_sink):
                 escalation=escalation, actor=standby, summary="Kasse neu gestartet.", now=at(day, 17, 20)
             )
 
+        # Every hour of the window the phone duty looks at the intake for Prio 1 tickets (R11).
+        for hour in (16, 17):
+            check = ticket_services.intake_check_open(due_at=at(day, hour))
+            ticket_services.intake_check_done(check=check, actor=phone, now=at(day, hour, 5))
+
         # 18:00: the closing checklist (R15), confirmed by the phone duty.
         services.closing_request(now=at(day, 18))
         services.closing_confirm(actor=phone, now=at(day, 18, 4))
