@@ -14,8 +14,12 @@ from datetime import date, datetime, timedelta
 from supportdesk.accounts.models import User
 from supportdesk.core.demo.people import MAILBOX_HEAD
 from supportdesk.core.demo.timeline import Timeline
+from supportdesk.handover import selectors as handover_selectors
 from supportdesk.handover import services as handover_services
 from supportdesk.roster import business_hours as bh
+from supportdesk.roster.models import Duty
+from supportdesk.tickets import selectors as ticket_selectors
+from supportdesk.tickets import services as ticket_services
 
 HISTORY_WEEKS = 3
 
@@ -63,6 +67,16 @@ def _day_flow(*, timeline: Timeline, day: date, head: User, slips: set[str]) -> 
         if "readiness" in slips and when(alert_at):
             handover_services.readiness_alert(now=alert_at)
             timeline.settle(alert_at)
+
+    # The hourly Prio 1 intake check (R11): opened at its time, done by the phone duty a few minutes later.
+    phone = handover_selectors.duty_holder(day=day, duty=Duty.PHONE_DUTY)
+    for slot in ticket_selectors.intake_check_slots_on(cal=timeline.cal, day=day):
+        if when(slot):
+            check = ticket_services.intake_check_open(due_at=slot)
+            timeline.settle(slot)
+            done_at = _minutes(slot, 2 + day.day % 6)
+            if phone is not None and when(done_at):
+                ticket_services.intake_check_done(check=check, actor=phone, now=done_at)
 
     if when(end):
         closing = handover_services.closing_request(now=end)
