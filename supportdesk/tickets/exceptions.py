@@ -42,3 +42,7 @@ class ImportFailed(DomainError):
     def __init__(self, message: str, errors: list[tuple[int, str]]) -> None:
         super().__init__(message)
         self.errors = errors
+
+
+class AttachmentNotFound(NotFound):
+    """No such part of a mail filed in the ticket (or not one the page shows inline)."""

@@ -4,6 +4,7 @@ from typing import Any, cast
 from django import forms
 from django.core.validators import validate_email
 from django.forms.utils import flatatt
+from django.http import QueryDict
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import format_lazy
@@ -12,7 +13,16 @@ from django.utils.translation import gettext_lazy as _
 from supportdesk.accounts.models import User
 from supportdesk.tickets import selectors
 from supportdesk.tickets.exceptions import InvalidPhoneNumber
-from supportdesk.tickets.models import SUBJECT_MAX_LENGTH, ArticleKind, Contact, Customer, Priority, Status, Team
+from supportdesk.tickets.models import (
+    OPEN_STATUSES,
+    SUBJECT_MAX_LENGTH,
+    ArticleKind,
+    Contact,
+    Customer,
+    Priority,
+    Status,
+    Team,
+)
 from supportdesk.tickets.phones import normalize_phone, phone_search_prefix
 
 # format_lazy, not "+": joining lazy strings would translate them once, at import, in the default language.
@@ -23,6 +33,11 @@ SUBJECT_ERRORS = {
         _("Put the details into the note."),
     )
 }
+
+
+ALL_TICKETS = "all"
+"""The list's ``view`` that shows every ticket (the selector's empty view)."""
+OPEN_STATUS_CHOICES = frozenset({"open_all", *(str(s) for s in OPEN_STATUSES)})
 
 
 def _users() -> Any:
@@ -46,7 +61,7 @@ class QuickSelect(forms.Select):
             if text in selected:
                 mark = " selected"
                 selected = set()  # a single select marks its first match only
-            parts.append(f'<option value="{conditional_escape(text)}"{mark}>{conditional_escape(label)}</option>')
+            parts.append(f'<option value="{conditional_escape(text)}"{mark}>{conditional_escape(str(label))}</option>')
         parts.append("</select>")
         return mark_safe("\n".join(parts))  # noqa: S308 - every value above is escaped
 
@@ -63,7 +78,8 @@ class TicketFilterForm(forms.Form):
         required=False,
         widget=QuickSelect,
         choices=[
-            ("", _("All tickets")),
+            ("", _("Open tickets")),
+            (ALL_TICKETS, _("All tickets")),
             ("mine", _("Mine")),
             ("unassigned", _("Unassigned")),
             ("prio1_open", _("Prio 1 open")),
@@ -123,13 +139,23 @@ class TicketFilterForm(forms.Form):
             *selectors.customer_list().values_list("code", "name"),
         ]
 
+    @classmethod
+    def for_list(cls, params: QueryDict) -> "TicketFilterForm":
+        """The list's form: without a view the list shows the open tickets; a chosen status that is
+        not an open one (Resolved, Closed) shows all tickets of that status instead, and says so."""
+        data = params.copy()
+        if not data.get("view") and data.get("status") and data.get("status") not in OPEN_STATUS_CHOICES:
+            data["view"] = ALL_TICKETS
+        return cls(data or None)
+
     def query(self) -> str:
         return (self.cleaned_data.get("q") or "").strip() if self.is_valid() else ""
 
     def filters(self) -> selectors.TicketFilters:
         data = self.cleaned_data if self.is_valid() else {}
+        view = data.get("view") or selectors.DEFAULT_VIEW
         return selectors.TicketFilters(
-            view=data.get("view") or "",
+            view="" if view == ALL_TICKETS else view,
             status=data.get("status") or "",
             priority=data.get("priority"),
             group=data.get("group") or "",

@@ -8,7 +8,8 @@ from datetime import date, datetime, time, timedelta
 from django.conf import settings
 from django.contrib.postgres.search import SearchRank
 from django.db import connection
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, F, FloatField, Prefetch, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -41,6 +42,7 @@ from supportdesk.tickets.models import (
     TicketChange,
 )
 from supportdesk.tickets.phones import phone_search_prefix
+from supportdesk.tickets.ticket_page import ArticleMail, article_mails
 
 SEARCH_LIMIT = 10
 ZERO = timedelta(0)
@@ -232,6 +234,8 @@ class TimelineEntry:
     article: Article
     text: str
     """The body; a status update's stored "New → Open" in the reader's language."""
+    mail: ArticleMail | None = None
+    """The mail the article came from or went out as, when it is one."""
 
 
 def article_text(article: Article) -> str:
@@ -245,8 +249,10 @@ def article_text(article: Article) -> str:
 
 
 def ticket_timeline(*, ticket: Ticket) -> list[TimelineEntry]:
-    """The ticket's articles, oldest first, worded for the reader."""
-    return [TimelineEntry(article=a, text=article_text(a)) for a in ticket_articles(ticket=ticket)]
+    """The ticket's articles, oldest first, worded for the reader, each with its mail if it is one."""
+    articles = list(ticket_articles(ticket=ticket))
+    mails = article_mails(articles=articles)
+    return [TimelineEntry(article=a, text=article_text(a), mail=mails.get(a.pk)) for a in articles]
 
 
 def ticket_history_entries(*, ticket: Ticket) -> list[HistoryEntry]:
@@ -266,7 +272,9 @@ def tickets_open_for_contact(*, contact: Contact, limit: int = 10) -> list[Ticke
     )
 
 
-VIEWS = ("mine", "unassigned", "prio1_open", "due_next_working_day")
+VIEWS = ("open", "mine", "unassigned", "prio1_open", "due_next_working_day")
+DEFAULT_VIEW = "open"
+"""The ticket list's view when none is chosen: what is still to do (the API's default stays every ticket)."""
 SORTS = {
     "due": ("due_at", "id"),
     "-due": ("-due_at", "-id"),
@@ -295,7 +303,9 @@ def _filtered(
     *, user: User, filters: TicketFilters, now: datetime | None = None, cal: bh.SupportCalendar | None = None
 ) -> QuerySet[Ticket]:
     qs = _tickets_for(user)
-    if filters.view == "mine":
+    if filters.view == "open":
+        qs = qs.filter(status__in=OPEN_STATUSES)
+    elif filters.view == "mine":
         qs = qs.filter(
             Q(assignee=user) | Q(assignee__isnull=True, assignee_group__members=user), status__in=OPEN_STATUSES
         )
@@ -443,13 +453,14 @@ def _search_ids_sqlite(qs: QuerySet[Ticket], text: str, stop: int) -> list[tuple
     expression = search.fts5_query(text)
     if not expression:
         return []
-    qs = qs.extra(  # noqa: S610 - constant SQL; the query text is a bound parameter
-        select={"rank": f"bm25({search.FTS_TABLE}, {search.FTS_WEIGHTS})"},
+    # The FTS5 table joins through extra() (the ORM has no join to a table without a model); the
+    # rank is an annotation, so that the ORM (and mypy's plugin) know it as a field of the rows.
+    ranked = qs.extra(  # noqa: S610 - constant SQL; the query text is a bound parameter
         tables=[search.FTS_TABLE],
         where=[f"{search.FTS_TABLE}.rowid = tickets_ticket.id", f"{search.FTS_TABLE} MATCH %s"],
         params=[expression],
-    ).order_by("rank", "-id")
-    return list(qs.values_list("id", "rank")[:stop])
+    ).annotate(rank=RawSQL(f"bm25({search.FTS_TABLE}, {search.FTS_WEIGHTS})", (), output_field=FloatField()))  # noqa: S611 - constant SQL
+    return list(ranked.order_by("rank", "-id").values_list("id", "rank")[:stop])
 
 
 def ticket_search_page(

@@ -24,4 +24,5 @@ urlpatterns = [
     path("<str:number>/notes/", views.ticket_note, name="note"),
     path("<str:number>/reply/", views.ticket_reply, name="reply"),
     path("<str:number>/change/", views.ticket_change, name="change"),
+    path("<str:number>/mail-images/<int:pk>/", views.mail_image, name="mail_image"),
 ]

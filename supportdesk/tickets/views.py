@@ -11,6 +11,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -19,8 +21,8 @@ from django_htmx.middleware import HtmxDetails
 from supportdesk.accounts.models import User
 from supportdesk.core.exceptions import Conflict, DomainError
 from supportdesk.mailbox import services as mailbox_services
-from supportdesk.tickets import selectors, services
-from supportdesk.tickets.exceptions import TicketNotFound
+from supportdesk.tickets import selectors, services, ticket_page
+from supportdesk.tickets.exceptions import AttachmentNotFound, TicketNotFound
 from supportdesk.tickets.forms import (
     BulkUpdateForm,
     DigestPreferenceForm,
@@ -30,7 +32,7 @@ from supportdesk.tickets.forms import (
     TicketFilterForm,
     TicketUpdateForm,
 )
-from supportdesk.tickets.models import Priority, Status, Ticket
+from supportdesk.tickets.models import OPEN_STATUSES, Priority, Status, Ticket
 from supportdesk.tickets.phones import format_phone
 
 logger = logging.getLogger(__name__)
@@ -69,7 +71,7 @@ def _page_url(request: Request, number: int) -> str:
 @login_required
 @require_GET
 def ticket_list(request: Request) -> HttpResponse:
-    form = TicketFilterForm(request.GET or None)
+    form = TicketFilterForm.for_list(request.GET)
     query = form.query()
     page_number = _page_param(request)
     if query:
@@ -84,7 +86,9 @@ def ticket_list(request: Request) -> HttpResponse:
     status_labels = {value: str(label) for value, label in Status.choices}
     priority_labels = {value: str(label) for value, label in Priority.choices}
     detail_url = reverse("tickets:detail", args=["__number__"])  # one reverse(), not one per row
+    now = timezone.now()
     for ticket in page.tickets:
+        ticket.is_overdue = ticket.status in OPEN_STATUSES and ticket.due_at < now  # type: ignore[attr-defined]
         ticket.url = detail_url.replace("__number__", ticket.number)  # type: ignore[attr-defined]
         ticket.status_label = status_labels.get(ticket.status, ticket.status)  # type: ignore[attr-defined]
         ticket.priority_label = priority_labels.get(ticket.priority, ticket.priority)  # type: ignore[attr-defined]
@@ -95,7 +99,7 @@ def ticket_list(request: Request) -> HttpResponse:
         "next_url": _page_url(request, page.number + 1) if page.has_next else "",
         "previous_url": _page_url(request, page.number - 1) if page.has_previous else "",
         "query": query,
-        "current_view": request.GET.get("view", ""),
+        "current_view": form.data.get("view", ""),
         "bulk_form": BulkUpdateForm(auto_id="bulk-%s"),
         "list_query": _list_query(request.GET),
     }
@@ -122,6 +126,7 @@ def _detail_context(request: Request, ticket: Ticket, **forms: object) -> dict[s
         "reply_form": forms.get("reply_form") or ReplyForm(),
         "update_form": update_form,
         "suggestion": selectors.assignment_suggest(customer=ticket.customer, project=ticket.project),
+        "prio1_panels": ticket_page.ticket_prio1_panels(ticket=ticket),
     }
 
 
@@ -130,6 +135,27 @@ def _detail_context(request: Request, ticket: Ticket, **forms: object) -> dict[s
 def ticket_detail(request: Request, number: str) -> HttpResponse:
     ticket = _ticket_or_404(request, number)
     return render(request, "tickets/ticket_detail.html", _detail_context(request, ticket))
+
+
+@login_required
+@require_GET
+def mail_image(request: Request, number: str, pk: int) -> HttpResponse:
+    """An inline image of a mail in the ticket (a ``cid:`` part), shown in the page: raster images only."""
+    ticket = _ticket_or_404(request, number)
+    try:
+        image = ticket_page.mail_image_get(ticket=ticket, attachment_id=pk)
+    except AttachmentNotFound as exc:
+        raise Http404(exc.message) from exc
+    response = HttpResponse(bytes(image.data), content_type=image.content_type.lower())
+    filename = image.filename or f"image-{image.pk}"
+    response.headers["Content-Disposition"] = (
+        content_disposition_header(as_attachment=False, filename=filename) or "inline"
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    # opened on its own, the part runs nothing in our origin
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 @login_required

@@ -1,6 +1,7 @@
 """The ticket pages through Django's test client."""
 
-from datetime import datetime
+import re
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -9,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from supportdesk.tickets import services
+from supportdesk.tickets import selectors, services
 from supportdesk.tickets.models import Contact, Prio1Case, Ticket
 from supportdesk.tickets.tests.factories import ContactFactory, ContactPhoneFactory, CustomerFactory, TicketFactory
 
@@ -219,3 +220,97 @@ def test_phone_intake_bad_input_is_a_clear_message(client, agent, data, message)
 def test_signed_out_users_are_sent_to_login(client):
     response = client.get(reverse("tickets:list"))
     assert response.status_code == 302 and "login" in response["Location"]
+
+
+# --- the list's default: the open tickets by due time, the overdue ones marked --------------------
+
+
+def _rows(html: str) -> list[str]:
+    return re.findall(r"<tr(?: class=\"is-overdue\")?>\s*<td class=\"select-col\">.*?</tr>", html, re.S)
+
+
+def _row_of(html: str, subject: str) -> str:
+    [row] = [r for r in _rows(html) if subject in r]
+    return row
+
+
+@pytest.mark.parametrize(
+    ("language", "badge", "open_label"), [("de", "überfällig", "Offene Tickets"), ("en", "overdue", "Open tickets")]
+)
+def test_the_list_shows_the_open_tickets_by_due_time_with_the_overdue_ones_marked(
+    client, agent, language, badge, open_label
+):
+    now = WEDNESDAY_MORNING
+    TicketFactory(subject="Spaeter", due_at=now + timedelta(days=1))
+    TicketFactory(subject="Laengst faellig", due_at=now - timedelta(days=3), status="waiting")
+    TicketFactory(subject="Eben faellig", due_at=now - timedelta(minutes=5), status="open")
+    TicketFactory(subject="Erledigt", due_at=now - timedelta(days=9), status="closed")
+    TicketFactory(subject="Geloest", due_at=now - timedelta(days=8), status="resolved")
+    login(client, agent, language)
+
+    html = client.get(reverse("tickets:list")).content.decode()
+
+    subjects = [s for row in _rows(html) for s in ("Spaeter", "Laengst faellig", "Eben faellig") if s in row]
+    assert subjects == ["Laengst faellig", "Eben faellig", "Spaeter"]
+    assert "Erledigt" not in html and "Geloest" not in html
+    for subject in ("Laengst faellig", "Eben faellig"):
+        row = _row_of(html, subject)
+        assert row.startswith('<tr class="is-overdue">')
+        assert '<time class="overdue"' in row and '<span class="badge danger overdue-badge"' in row and badge in row
+    assert 'class="overdue' not in _row_of(html, "Spaeter") and badge not in _row_of(html, "Spaeter")
+    assert re.search(rf'aria-current="page">{open_label}</a>', html)
+
+
+def test_all_tickets_is_one_click_away_and_marks_no_closed_ticket_overdue(client, agent):
+    now = WEDNESDAY_MORNING
+    TicketFactory(subject="Offen", due_at=now - timedelta(days=1))
+    TicketFactory(subject="Erledigt", due_at=now - timedelta(days=9), status="closed")
+    login(client, agent, "en")
+
+    listing = client.get(reverse("tickets:list")).content.decode()
+    assert 'href="?view=all"' in listing
+
+    html = client.get(reverse("tickets:list"), {"view": "all"}).content.decode()
+
+    assert "Offen" in html and "Erledigt" in html
+    assert 'aria-current="page">All tickets</a>' in html
+    assert not _row_of(html, "Erledigt").startswith('<tr class="is-overdue">')
+    assert _row_of(html, "Offen").startswith('<tr class="is-overdue">')
+
+
+def test_choosing_a_closed_status_shows_those_tickets_among_all(client, agent):
+    TicketFactory(subject="Offen")
+    TicketFactory(subject="Erledigt", status="closed")
+    login(client, agent, "en")
+
+    html = client.get(reverse("tickets:list"), {"status": "closed"}).content.decode()
+    assert "Erledigt" in html and "Offen" not in html
+    assert 'aria-current="page">All tickets</a>' in html
+    assert '<option value="all" selected>All tickets</option>' in html
+
+    still_open = client.get(reverse("tickets:list"), {"status": "new"}).content.decode()
+    assert "Offen" in still_open and 'aria-current="page">Open tickets</a>' in still_open
+
+
+def test_the_saved_views_keep_working_beside_the_default(client, agent):
+    mine = TicketFactory(subject="Meins", assignee=agent)
+    TicketFactory(subject="Meins erledigt", assignee=agent, status="resolved")
+    login(client, agent, "en")
+    html = client.get(reverse("tickets:list"), {"view": "mine"}).content.decode()
+    assert mine.number in html and "Meins erledigt" not in html
+    assert 'aria-current="page">Mine</a>' in html
+
+
+def test_the_selector_s_empty_view_is_still_every_ticket_the_api_s_default(agent):
+    TicketFactory(subject="Offen")
+    TicketFactory(subject="Erledigt", status="closed")
+    every = {t.subject for t in selectors.ticket_list(user=agent, filters=selectors.TicketFilters())}
+    open_only = {t.subject for t in selectors.ticket_list(user=agent, filters=selectors.TicketFilters(view="open"))}
+    assert every == {"Offen", "Erledigt"} and open_only == {"Offen"}
+
+
+def test_the_customer_page_links_to_all_of_its_tickets(client, agent):
+    customer = CustomerFactory(code="stadtwerke")
+    login(client, agent)
+    html = client.get(reverse("tickets:customer_detail", args=[customer.code])).content.decode()
+    assert f"{reverse('tickets:list')}?view=all&amp;customer=stadtwerke" in html
