@@ -17,6 +17,16 @@ phone/standby difference, and the chain breaks: days whose standby is not the pr
 day's phone duty although that person could serve (the planner breaks the chain in the
 last round to keep equally available people within one duty).
 
+``weekly_drafting_`` and ``daily_weekly_drafting_``: the same year drafted week by week
+as the weekly job does (52 drafts, each with the history the service builds from the
+12 weeks before it, :func:`supportdesk.roster.planning.history_from`, and published
+before the next): the year's duty-count and weeks-served spreads between people with the
+same weekdays, the duty-count spread between those who also had as many turns, the
+longest gap between two turns, the longest wait for a first turn, and the seconds per
+draft. A year drafted week by week ends in the middle of a rotation round: whoever has
+had their turn in it is one turn (a pair week, ~5 duties; in the daily chain 2) ahead,
+which a plan of the whole year avoids by seeing the end.
+
 Without ``--solver-only`` the HTTP latency of ``GET /api/v1/oncall``
 (``bench/oncall_latency.py``) follows: SQLite, and PostgreSQL with ``--database-url``.
 :func:`bench_solver` returns the solver figures as a dict.
@@ -36,7 +46,15 @@ for path in (ROOT, ROOT / "bench"):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
-from roster_solver import daily_figures, figures, year_request  # noqa: E402
+from roster_solver import (  # noqa: E402
+    HORIZON_WEEKS,
+    daily_figures,
+    draft_week_by_week,
+    figures,
+    turn_figures,
+    weeks_served_spread,
+    year_request,
+)
 
 from supportdesk.roster.planning import PHONE, STANDBY, PlanRequest, PlanResult, solve  # noqa: E402
 
@@ -85,10 +103,46 @@ def chain_breaks(request: PlanRequest, result: PlanResult) -> int:
     )
 
 
-def bench_solver(seed: int = 1) -> dict[str, float]:
-    """The solver figures of both modes, and the 1-minute load average."""
+def bench_weekly_drafting(
+    mode: str, people: int = 50, absent_share: float = 0.10, seed: int = 1, horizon_weeks: int = HORIZON_WEEKS
+) -> dict[str, float]:
+    """The same year drafted week by week, as the weekly job does (``mode``: the rotation).
+
+    52 drafts, each with the history the service builds from the ``horizon_weeks`` before
+    it, each published before the next. The figures: the year's duty-count and
+    weeks-served spreads between people with the same weekdays, how long people wait
+    between turns, open cells, and the seconds per draft.
+    """
+    year = year_request(people=people, absent_share=absent_share, seed=seed)
+    request = PlanRequest(days=year.days, people=year.people, mode=mode, time_limit_seconds=year.time_limit_seconds)  # type: ignore[arg-type]
+    result, seconds = draft_week_by_week(request, horizon_weeks)
+    prefix = "weekly_drafting_" if mode == "weekly_pair" else "daily_weekly_drafting_"
+    plan = figures(request, result) if mode == "weekly_pair" else daily_figures(request, result)
+    keep = (
+        "duty_count_spread_same_availability",
+        "duty_count_min_full_time",
+        "duty_count_max_full_time",
+        "scaled_duty_count_spread_all",
+        "open_cells",
+        "max_phone_standby_difference",
+        "substitute_days",
+    )
+    out: dict[str, float] = {f"{prefix}{name}": plan[name] for name in keep if name in plan}
+    out[f"{prefix}weeks_served_spread_same_availability"] = weeks_served_spread(request, result)
+    out.update({f"{prefix}{name}": value for name, value in turn_figures(request, result).items()})
+    out[f"{prefix}seconds_per_draft_mean"] = round(sum(seconds) / len(seconds), 3)
+    out[f"{prefix}seconds_per_draft_max"] = round(max(seconds), 3)
+    return out
+
+
+def bench_solver(seed: int = 1, drafting: bool = True) -> dict[str, float]:
+    """The solver figures of both modes (planned as a whole year and, with ``drafting``,
+    week by week), and the 1-minute load average."""
     out = bench_generate(seed=seed)
     out.update(bench_daily(seed=seed))
+    if drafting:
+        out.update(bench_weekly_drafting("weekly_pair", seed=seed))
+        out.update(bench_weekly_drafting("daily", seed=seed))
     out["load_average_1min"] = round(os.getloadavg()[0], 2)
     return out
 

@@ -5,11 +5,13 @@ Used by ``bench/roster.py``; pure Python, no Django.
 
 from __future__ import annotations
 
+import itertools
 import random
+import time
 from collections import Counter
 from datetime import date, timedelta
 
-from supportdesk.roster.planning import DUTIES, PHONE, STANDBY, Person, PlanRequest, PlanResult
+from supportdesk.roster.planning import DUTIES, PHONE, STANDBY, Person, PlanRequest, PlanResult, history_from, solve
 
 FIRST_MONDAY = date(2026, 1, 5)
 WEEKS = 52
@@ -174,3 +176,103 @@ def figures(request: PlanRequest, result: PlanResult) -> dict[str, float]:
         "max_consecutive_weeks_served": longest,
         "max_phone_standby_difference": balance,
     }
+
+
+HORIZON_WEEKS = 12
+"""The support calendar's default fairness horizon."""
+
+
+def draft_week_by_week(request: PlanRequest, horizon_weeks: int = HORIZON_WEEKS) -> tuple[PlanResult, list[float]]:
+    """Plan ``request``'s days as the weekly job does: one draft per week, in order.
+
+    Each week's draft gets the history the service builds (:func:`history_from`, the
+    duties of the ``horizon_weeks`` before it) and is published (becomes history) before
+    the next week is drafted. Returns the whole plan and the seconds each draft took.
+    """
+    by_week: dict[date, list[date]] = {}
+    for day in sorted(set(request.days)):
+        by_week.setdefault(day - timedelta(days=day.weekday()), []).append(day)
+    held: list[tuple[int, date, str, bool]] = []
+    cells: dict[tuple[date, str], int | None] = {}
+    substitutes: set[tuple[date, str]] = set()
+    problems = []
+    seconds: list[float] = []
+    for monday, days in sorted(by_week.items()):
+        week_request = PlanRequest(
+            days=days,
+            people=request.people,
+            history=history_from(held=held, before=monday, horizon_weeks=horizon_weeks),
+            mode=request.mode,
+            time_limit_seconds=request.time_limit_seconds,
+        )
+        started = time.perf_counter()
+        result = solve(week_request)
+        seconds.append(time.perf_counter() - started)
+        cells.update(result.cells)
+        substitutes |= result.substitutes
+        problems.extend(result.problems)
+        held.extend(
+            (pid, day, duty, (day, duty) in result.substitutes)
+            for (day, duty), pid in sorted(result.cells.items())
+            if pid is not None
+        )
+    return PlanResult(cells=cells, substitutes=substitutes, problems=problems), seconds
+
+
+def turn_figures(request: PlanRequest, result: PlanResult) -> dict[str, float]:
+    """How long people wait between turns, in weeks.
+
+    A turn is a run of support days on which a person holds a duty that is not a
+    substitute cell (a pair week; in the daily chain, phone then standby). The figures:
+    the duty-count spread between people with the same weekdays who had as many turns
+    (how even the turns themselves are: a plan cut off in the middle of a round leaves
+    whoever has had their turn in it one turn ahead), the longest gap between the starts
+    of two turns of a person, the longest wait from
+    the plan's first day to a person's first turn (or to its end for someone who never
+    had one), and how many people had no turn although they could have served.
+    """
+    days = sorted(set(request.days))
+    index = {day: n for n, day in enumerate(days)}
+    served: dict[int, list[int]] = {}
+    for (day, duty), pid in result.cells.items():
+        if pid is not None and (day, duty) not in result.substitutes:
+            served.setdefault(pid, []).append(index[day])
+    starts: dict[int, list[date]] = {}
+    for pid, positions in served.items():
+        positions.sort()
+        starts[pid] = [days[n] for k, n in enumerate(positions) if k == 0 or positions[k - 1] != n - 1]
+    longest_gap = max(
+        ((b - a).days / 7 for turns in starts.values() for a, b in itertools.pairwise(turns)), default=0.0
+    )
+    first_wait = max(
+        ((starts[p.id][0] if p.id in starts else days[-1]) - days[0]).days / 7
+        for p in request.people
+        if any(p.can_serve(day) for day in days)
+    )
+    counts: Counter[int] = Counter(pid for pid in result.cells.values() if pid is not None)
+    same_turns: dict[tuple[frozenset[int], int], list[int]] = {}
+    for person in request.people:
+        same_turns.setdefault((person.weekdays, len(starts.get(person.id, ()))), []).append(counts[person.id])
+    return {
+        "duty_count_spread_same_availability_and_turns": max(
+            (max(c) - min(c) for c in same_turns.values() if len(c) > 1), default=0
+        ),
+        "max_weeks_between_turns": round(longest_gap, 1),
+        "max_weeks_until_first_turn": round(first_wait, 1),
+        "people_without_a_turn": sum(
+            1 for p in request.people if p.id not in starts and any(p.can_serve(day) for day in days)
+        ),
+    }
+
+
+def weeks_served_spread(request: PlanRequest, result: PlanResult) -> int:
+    """Spread (max − min) between people with the same weekdays of the weeks in which they
+    held a duty that is not a substitute cell."""
+    weeks: dict[int, set[date]] = {}
+    for (day, duty), pid in result.cells.items():
+        if pid is not None and (day, duty) not in result.substitutes:
+            weeks.setdefault(pid, set()).add(day - timedelta(days=day.weekday()))
+    classes: dict[frozenset[int], list[int]] = {}
+    for person in request.people:
+        classes.setdefault(person.weekdays, []).append(len(weeks.get(person.id, ())))
+    return max((max(c) - min(c) for c in classes.values() if len(c) > 1), default=0)

@@ -14,16 +14,24 @@ days a pair member cannot serve. Priorities, each above the next:
    support days by weekday joins a pair (a Mon–Wed person does; a Friday-only person
    serves as a substitute);
 2. nobody serves two weeks running (the first week against the history);
-3. duty counts over the horizon (history plus plan) as even as possible among people
+3. whose turn is due: people queue by the last day they served on their own
+   (:attr:`History.last_served`, which looks back further than the horizon), and nobody
+   serves before their place in the queue comes (:func:`weeks._due_weeks`). Without
+   history everyone is due at once and this decides nothing; it matters when a round of
+   the rotation is longer than the horizon (a weekly draft of a large pool), where most
+   people have no duty inside the horizon and their counts would tie;
+4. duty counts over the horizon (history plus plan) as even as possible among people
    with the same weekdays, then over everyone relative to availability: each person's
    fair count is proportional to the plan's support days on their weekdays
    (:func:`_shares`), so a Mon–Wed person serves about as many pair weeks as a
-   full-timer, three days each;
-4. fewest substitute days caused by part time (a pair member's regular day off). They
+   full-timer, three days each. People whose last duty fell out of the horizon and who
+   have none in it are left to the queue (3): compared, they would hold the minimum at
+   zero, and two part-timers of the same weekdays could then only serve together;
+5. fewest substitute days caused by part time (a pair member's regular day off). They
    are expected, so they only break ties of fairness.
 
 A greedy plan (longest weeks first, to the fewest duties), improved by a local search,
-is the start hint of a CP-SAT model of (2) to (4), solved one priority after the other
+is the start hint of a CP-SAT model of (2) to (5), solved one priority after the other
 with one worker, a fixed seed and a deterministic time limit, and the fallback if the
 solver fails. The local search then polishes the solver's plan. The days are then
 derived: the pair trades duties every day (who starts keeps phone and standby counts
@@ -37,10 +45,15 @@ most one), and later plans even it out through the history.
 
 ``daily`` rotates through the whole pool: today's standby is yesterday's phone duty,
 and phone duty goes to whoever has the fewest duties relative to availability
-(:func:`_shares`) and has waited longest. Towards the end of the plan the chain breaks
+(:func:`_shares`), over the horizon and then over the long run
+(:attr:`History.long_run_counts`), and has waited longest (:attr:`History.last_served`,
+not only the plan's own days: a weekly draft sees five days). Towards the end of the plan the chain breaks
 where that keeps equally available people within one duty of each other.
 
+The history comes from :func:`history_from`, for the service and the benchmark alike.
+
 The modules: ``base`` (request, result, the tally and the availability weights),
+``history`` (the history from the duties held),
 ``daily`` (the chain), ``weeks`` (the weeks and the pairs without the solver: greedy
 plan and local search), ``model`` (the CP-SAT model of the pairs) and ``days`` (the days
 derived from the pairs). Import from ``supportdesk.roster.planning`` only.
@@ -53,6 +66,7 @@ from datetime import date
 
 from supportdesk.roster.planning.base import (
     DUTIES,
+    LONG_RUN_WEEKS,
     PHONE,
     REASON_NOBODY,
     REASON_NOBODY_IN_POOL,
@@ -69,23 +83,28 @@ from supportdesk.roster.planning.base import (
 )
 from supportdesk.roster.planning.daily import _solve_daily
 from supportdesk.roster.planning.days import _derive_days
+from supportdesk.roster.planning.history import Held, history_from, lookback_weeks
 from supportdesk.roster.planning.model import _cp_pairs
-from supportdesk.roster.planning.weeks import _greedy_pairs, _improve_pairs, _pair_options, _weeks
+from supportdesk.roster.planning.weeks import _due_weeks, _greedy_pairs, _improve_pairs, _pair_options, _weeks
 
 __all__ = [
     "DUTIES",
+    "LONG_RUN_WEEKS",
     "PHONE",
     "REASON_NOBODY",
     "REASON_NOBODY_IN_POOL",
     "REASON_ONE",
     "REASON_ONE_IN_POOL",
     "STANDBY",
+    "Held",
     "History",
     "Mode",
     "Person",
     "PlanRequest",
     "PlanResult",
     "Problem",
+    "history_from",
+    "lookback_weeks",
     "solve",
 ]
 
@@ -130,12 +149,13 @@ def _solve_weekly(days: list[date], people: list[Person], history: History, time
     weeks = _weeks(days, people)
     shares = _shares(days, people)
     options = [_pair_options(week, people) for week in weeks]
-    pairs = _greedy_pairs(weeks, options, people, history, shares)
-    pairs = _improve_pairs(weeks, options, people, history, shares, pairs, started + 0.25 * time_limit)
+    due = _due_weeks(options, people, history, shares)
+    pairs = _greedy_pairs(weeks, options, people, history, shares, due)
+    pairs = _improve_pairs(weeks, options, people, history, shares, due, pairs, started + 0.25 * time_limit)
     try:
-        found = _cp_pairs(weeks, options, people, history, shares, time_limit, deadline, pairs)
+        found = _cp_pairs(weeks, options, people, history, shares, due, time_limit, deadline, pairs)
     except Exception:  # a solver failure must not lose the plan: keep the pairs found so far
         found = None
     if found is not None:
-        pairs = _improve_pairs(weeks, options, people, history, shares, found, deadline)
+        pairs = _improve_pairs(weeks, options, people, history, shares, due, found, deadline)
     return _derive_days(days, weeks, pairs, people, history, shares)

@@ -3,6 +3,7 @@ the availability weights (:func:`_shares`), and the finishing of a plan (open ce
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
@@ -39,6 +40,20 @@ class History:
     """Duty → holder on the last support day before the plan starts (for alternation)."""
     previous_week_pair: frozenset[int] = frozenset()
     """Who served the week before the plan starts (nobody serves two weeks running)."""
+    last_served: dict[int, date] = field(default_factory=dict)
+    """Person id → the last day they held a duty of their own (not as a substitute), looked
+    back further than the horizon (:data:`LONG_RUN_WEEKS`); missing: not in that time.
+
+    When a rotation round is longer than the horizon (a weekly draft of a large pool),
+    most people have no duty inside it; who waited longest is then next."""
+    long_run_counts: dict[int, int] = field(default_factory=dict)
+    """Person id → duties held over :data:`LONG_RUN_WEEKS` (substitute days included):
+    among people with the same counts over the horizon, fewer here go first."""
+
+
+LONG_RUN_WEEKS = 52
+"""How far back :attr:`History.last_served` and :attr:`History.long_run_counts` look (at
+least the fairness horizon)."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +96,8 @@ class _Tally:
 
     def __init__(self, people: list[Person], history: History) -> None:
         self.total: dict[int, int] = {p.id: 0 for p in people}
+        self.long_run: dict[int, int] = {p.id: history.long_run_counts.get(p.id, 0) for p in people}
+        """Duties over :data:`LONG_RUN_WEEKS` plus what has been planned."""
         self.duty: dict[tuple[int, str], int] = {}
         self.weekday: dict[tuple[int, int], int] = {}
         for (pid, duty), n in sorted(history.counts.items()):
@@ -94,6 +111,7 @@ class _Tally:
     def add(self, pid: int, day: date, duty: str, *, count_total: bool = True) -> None:
         if count_total:
             self.total[pid] += 1
+            self.long_run[pid] += 1
         self.duty[pid, duty] = self.duty.get((pid, duty), 0) + 1
         self.weekday[pid, day.weekday()] = self.weekday.get((pid, day.weekday()), 0) + 1
 
@@ -136,6 +154,9 @@ def _finish(
 _SCALE = 1000
 """Fixed-point unit of :func:`_shares`: a full-timer's duty counts ``_SCALE`` per duty."""
 
+_EXACT_LIMIT = 10_000
+"""Largest unit :func:`_shares` uses for exact weights."""
+
 
 def _shares(days: list[date], people: list[Person]) -> dict[int, int]:
     """Person id → weight of one duty in the fairness between availability classes.
@@ -145,10 +166,29 @@ def _shares(days: list[date], people: list[Person]) -> dict[int, int]:
     (rounded), so weighted counts are directly comparable: a Mon–Wed person with 3 of 5
     days weighs 5/3 per duty, and serving a pair week (3 days) counts like a full-timer's
     pair week (5 days). People of the same weekdays share a weight.
+
+    When the least common multiple of the own-day counts is at most :data:`_EXACT_LIMIT`
+    (always for a week's plan) it is the unit instead, so that the weights are exact: a
+    Mon–Wed pair week (3 × 20) then weighs exactly a full-timer's (5 × 12), where rounding
+    (3 × 1667 against 5 × 1000) would make it look one unit heavier and keep part-timers
+    out of every weekly draft in which anyone else has a lower count.
     """
     total = len(days)
-    shares: dict[int, int] = {}
-    for person in people:
-        own = sum(1 for day in days if day.weekday() in person.weekdays)
-        shares[person.id] = round(_SCALE * total / max(own, 1))
-    return shares
+    own = {p.id: max(1, sum(1 for day in days if day.weekday() in p.weekdays)) for p in people}
+    unit = math.lcm(*own.values()) if own else 1
+    if unit > _EXACT_LIMIT:
+        return {pid: round(_SCALE * total / n) for pid, n in own.items()}
+    return {pid: unit * total // n for pid, n in own.items()}
+
+
+def _compared(people: list[Person], history: History, total: dict[int, int]) -> set[int]:
+    """Who the spreads of counts over the horizon compare from below (their minimum).
+
+    Not someone whose last duty of their own lies before the horizon and who has none in
+    it: when a rotation round is longer than the horizon (a weekly draft of a large
+    pool) their count says nothing about their turn, which the queue of
+    :attr:`History.last_served` decides. Compared, such a person would hold the minimum
+    at zero, and a small group of equally available people could then serve only all
+    together. People with no duty known at all (a new pool, a new member) are compared.
+    """
+    return {p.id for p in people if total.get(p.id, 0) > 0 or p.id not in history.last_served}

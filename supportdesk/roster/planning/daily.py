@@ -37,18 +37,27 @@ def _solve_daily(days: list[date], people: list[Person], history: History) -> Pl
     peers = {p.id: classes[p.weekdays] for p in people}
     last_day = {p.id: max((n for n, day in enumerate(days) if p.can_serve(day)), default=-1) for p in people}
     """Person id → index of the last day of the plan they can serve."""
-    last_served: dict[int, int] = {}
-    """Person id → index of the last day served (-1: the day before the plan)."""
+    last_served: dict[int, int] = {pid: day.toordinal() for pid, day in history.last_served.items()}
+    """Person id → the last day served, as an ordinal (the history's, then the plan's)."""
     yesterday: dict[str, int | None] = {duty: history.previous_day.get(duty) for duty in DUTIES}
     for holder in yesterday.values():
         if holder is not None:
-            last_served[holder] = -1
+            last_served[holder] = max(last_served.get(holder, _NEVER), days[0].toordinal() - 1)
     cells: dict[tuple[date, str], int | None] = {}
 
-    def fairness(pid: int) -> tuple[int, int, int]:
-        """Fewest duties so far relative to availability (:func:`_shares`), then longest
-        since the last duty, then the key."""
-        return (tally.total[pid] * shares[pid], last_served.get(pid, _NEVER), rank[pid])
+    def fairness(pid: int) -> tuple[int, int, int, int]:
+        """Fewest duties so far relative to availability (:func:`_shares`), over the horizon
+        and then over the long run, then longest since the last duty, then the key.
+
+        A weekly draft of a large pool sees the same count for many people: who waited
+        longest goes first, not who comes first by name (which would drift over a year).
+        """
+        return (
+            tally.total[pid] * shares[pid],
+            tally.long_run[pid] * shares[pid],
+            last_served.get(pid, _NEVER),
+            rank[pid],
+        )
 
     for index, day in enumerate(days):
         available = [p.id for p in people if p.can_serve(day)]
@@ -82,7 +91,7 @@ def _solve_daily(days: list[date], people: list[Person], history: History) -> Pl
             cells[day, duty] = pid
             if pid is not None:
                 tally.add(pid, day, duty)
-                last_served[pid] = index
+                last_served[pid] = day.toordinal()
         yesterday = {PHONE: phone, STANDBY: standby}
 
     return _finish(days, cells, people, set())
@@ -114,7 +123,7 @@ def _chain_standby(
     candidates: list[int],
     days_left: int,
     plan_days: int,
-    fairness: Callable[[int], tuple[int, int, int]],
+    fairness: Callable[[int], tuple[int, int, int, int]],
 ) -> int:
     """Today's standby: yesterday's phone duty (``keep``), unless the chain must break.
 

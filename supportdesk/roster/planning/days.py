@@ -34,6 +34,7 @@ def _derive_days(
     for week, pair in zip(weeks, pairs, strict=True):
         for pid in pair:
             tally.total[pid] += week.serve_days(pid)
+            tally.long_run[pid] += week.serve_days(pid)
     cells: dict[tuple[date, str], int | None] = {}
     substitutes: set[tuple[date, str]] = set()
     position = {day: n for n, day in enumerate(days)}
@@ -122,7 +123,9 @@ def _fill_gaps(
     Candidates: not of the pair, able to serve, not already on the other duty that day.
     Choice: not the same duty as on the support day before or after, then the fewest duties
     relative to availability (history and the whole plan, weighted by :func:`_shares`),
-    the fewest of that duty, the fewest on that weekday, and the stable key.
+    then the same over the long run (:attr:`History.long_run_counts`: a weekly draft of a
+    large pool sees most people without a duty in the horizon), the fewest of that duty,
+    the fewest on that weekday, and the stable key.
     """
 
     def free(person: Person, day: date) -> bool:
@@ -136,6 +139,7 @@ def _fill_gaps(
         return (
             repeats(pid, cells_),
             tally.total[pid] * shares[pid],
+            tally.long_run[pid] * shares[pid],
             sum(tally.of_duty(pid, duty) for _, duty in cells_),
             sum(tally.on_weekday(pid, day) for day, _ in cells_),
             rank[pid],

@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from supportdesk.roster.planning.base import History, Person, _Tally
-from supportdesk.roster.planning.weeks import _follows, _Week
+from supportdesk.roster.planning.base import History, Person, _compared, _Tally
+from supportdesk.roster.planning.weeks import _due_cost, _follows, _Week
 
 if TYPE_CHECKING:
     from ortools.sat.python import cp_model
@@ -29,6 +29,9 @@ _FAIRNESS_SHARE = 0.8
 """Share of the deterministic time left that the fairness stage may use (the rest: the
 part-time off-days stage)."""
 
+_DUE_SHARE = 0.5
+"""Share of the deterministic time left that the "turn is due" stage may use (when there is one)."""
+
 _DETERMINISTIC_SHARE = 0.5
 """Share of ``time_limit_seconds`` given to CP-SAT as *deterministic* time (work units).
 
@@ -44,6 +47,7 @@ def _cp_pairs(
     people: list[Person],
     history: History,
     shares: dict[int, int],
+    due: dict[int, int],
     time_limit: float,
     deadline: float,
     hint: list[tuple[int, int]],
@@ -51,11 +55,13 @@ def _cp_pairs(
     """Each week's pair by CP-SAT among ``options``, the priorities solved one after another.
 
     (1) Absence substitute days are already minimal through ``options``. (2) Nobody
-    serves two weeks running. (3) Duty counts over the horizon (history plus plan): the
-    spread (max − min) within each group of people with the same weekdays, and weaker,
-    the spread over everyone of the counts weighted by :func:`_shares`. (4) Part-time
-    off-days of the pairs (the substitute days they need). ``None`` if the solver found
-    nothing (the caller keeps ``hint``).
+    serves two weeks running. (3) Nobody serves before their turn is due
+    (:func:`_due_cost`; no stage when nobody's could be early). (4) Duty counts over the
+    horizon (history plus plan): the spread (max − min) within each group of people with
+    the same weekdays, and weaker, the spread over everyone of the counts weighted by
+    :func:`_shares`, the minimum over the people :func:`_compared`. (5) Part-time off-days
+    of the pairs (the substitute days they need). ``None`` if the solver found nothing
+    (the caller keeps ``hint``).
     """
     from ortools.sat.python import cp_model  # a heavy import, needed only here
 
@@ -85,7 +91,7 @@ def _cp_pairs(
                     model.add(x[w - 1, pid] + x[w, pid] <= 1 + y)
                     running.append(y)
 
-    # (3) duty counts over the horizon
+    # (4) duty counts over the horizon
     counts: dict[int, cp_model.IntVar] = {}
     upper: dict[int, int] = {}
     for pid in ids:
@@ -94,9 +100,16 @@ def _cp_pairs(
         counts[pid] = model.new_int_var(hist_total[pid], upper[pid], f"count_{pid}")
         model.add(counts[pid] == hist_total[pid] + sum(n * var for n, var in served))
 
-    def spread(members: list[int], name: str, weighted: bool = False) -> tuple[cp_model.IntVar, int]:
+    compared = _compared(people, history, hist_total)
+
+    def spread(members: list[int], name: str, weighted: bool = False) -> tuple[cp_model.IntVar, int] | None:
+        """The spread of ``members``' counts; ``None`` if none of them is :func:`_compared`
+        (over everyone, the weighted one, all of them are then)."""
+        below = [pid for pid in members if pid in compared] or (members if weighted else [])
+        if not below:
+            return None
         # Someone who can't be in any week's pair (away all along) only caps the maximum.
-        low_members = [pid for pid in members if upper[pid] > hist_total[pid]] or members
+        low_members = [pid for pid in below if upper[pid] > hist_total[pid]] or below
         share = {pid: shares[pid] if weighted else 1 for pid in members}
         top = max(upper[pid] * share[pid] for pid in members)
         bottom = min(hist_total[pid] * share[pid] for pid in members)
@@ -114,22 +127,28 @@ def _cp_pairs(
     class_spreads: list[cp_model.IntVar] = []
     class_bound = 0
     for n, members in enumerate(classes.values()):
-        if len(members) > 1:
-            width, bound = spread(members, f"class{n}")
-            class_spreads.append(width)
-            class_bound += bound
-    overall, overall_bound = spread(ids, "all", weighted=True)
+        if len(members) > 1 and (found := spread(members, f"class{n}")) is not None:
+            class_spreads.append(found[0])
+            class_bound += found[1]
+    overall, overall_bound = spread(ids, "all", weighted=True) or (0, 0)  # falls back to everyone
 
     weight_class = overall_bound + 1
     fairness = weight_class * sum(class_spreads) + overall
-    # (4) part-time off-days of the pairs
+    # (3) turns taken before they are due, and (5) part-time off-days of the pairs
+    early_terms = [
+        (cost, x[w, pid]) for w, (_, pool) in enumerate(options) for pid in pool if (cost := _due_cost(due, w, pid))
+    ]
+    early = sum(cost * var for cost, var in early_terms)
     off_days = sum(weeks[w].off_days(pid) * x[w, pid] for w, (_, pool) in enumerate(options) for pid in pool)
 
     decided = [(w, pid) for w, (_, pool) in enumerate(options) for pid in pool]
     values = {(w, pid): pid in hint[w] for w, pid in decided}
     budget = _SearchBudget(time_limit, deadline)
     # Lexicographic in stages: (2) first, then (3) with (2) held at what was reached, ...
-    stages = ((_RUNNING_SHARE, sum(running)), (_FAIRNESS_SHARE, fairness), (1.0, off_days))
+    stages = [(_RUNNING_SHARE, sum(running))]
+    if early_terms:
+        stages.append((_DUE_SHARE, early))
+    stages += [(_FAIRNESS_SHARE, fairness), (1.0, off_days)]
     for share, objective in stages:
         model.clear_hints()
         for w, pid in decided:

@@ -9,7 +9,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from supportdesk.roster.planning.base import History, Person, _Tally
+from supportdesk.roster.planning.base import History, Person, _compared, _Tally
 
 
 @dataclass
@@ -83,19 +83,58 @@ def _pair_options(week: _Week, people: list[Person]) -> tuple[list[int], list[in
     return lowest, [pid for pid in ids if cost(pid) == second]
 
 
+def _due_weeks(
+    options: list[tuple[list[int], list[int]]],
+    people: list[Person],
+    history: History,
+    shares: dict[int, int],
+) -> dict[int, int]:
+    """Person id → the week of the plan (0: the first) from which their turn is due.
+
+    The people who can be in a pair queue by the last day they served on their own
+    (never, or before the history's long run, first), then by fewer duties over the long
+    run relative to availability; two people a week, so the ``n``-th in the queue is due
+    in week ``n // 2``. Equal places share the earlier week, so with no history at all
+    everyone is due at once and the queue decides nothing.
+
+    This matters when a rotation round is longer than the fairness horizon (a weekly
+    draft of a large pool): most people then have no duty inside the horizon, the counts
+    tie, and without the queue the choice among them would drift to the same people.
+    :func:`_due_cost` turns the queue into the cost of serving early.
+    """
+    candidates = {pid for forced, pool in options for pid in forced + pool}
+
+    def place(person: Person) -> tuple[date, int]:
+        last = history.last_served.get(person.id, date.min)
+        return last, history.long_run_counts.get(person.id, 0) * shares[person.id]
+
+    queue = sorted((place(p), p.id) for p in people if p.id in candidates)
+    due: dict[int, int] = {}
+    for n, (key, pid) in enumerate(queue):
+        due[pid] = due[queue[n - 1][1]] if n and queue[n - 1][0] == key else n // 2
+    return due
+
+
+def _due_cost(due: dict[int, int], w: int, pid: int) -> int:
+    """Weeks by which ``pid`` serving in week ``w`` comes before their turn is due."""
+    return max(0, due.get(pid, 0) - w)
+
+
 def _greedy_pairs(
     weeks: list[_Week],
     options: list[tuple[list[int], list[int]]],
     people: list[Person],
     history: History,
     shares: dict[int, int],
+    due: dict[int, int],
 ) -> list[tuple[int, int]]:
     """A good deterministic plan of pairs: the CP-SAT start hint, and the fallback.
 
     Longest weeks first, each to the people with the fewest duties so far relative to
     their availability (history included, :func:`_shares`) who did not serve the week
     before or after: "longest job to the least loaded", which leaves the short weeks to
-    even out the counts. Ties go to fewer part-time off-days, then the stable key.
+    even out the counts. Ties go to whose turn is due (:func:`_due_weeks`), fewer
+    part-time off-days, then the stable key.
     """
     total = _Tally(people, history).total
     rank = {p.id: n for n, p in enumerate(people)}
@@ -116,6 +155,7 @@ def _greedy_pairs(
                 (pid for pid in pool if pid not in forced),
                 key=lambda pid: (
                     pid in neighbours,
+                    _due_cost(due, w, pid),
                     (total[pid] + week.serve_days(pid)) * shares[pid],
                     week.off_days(pid),
                     rank[pid],
@@ -133,7 +173,8 @@ class _Counts:
     """Duty counts (history plus the pairs' days) with their spreads, kept up to date.
 
     The spreads within availability classes are of plain counts, the spread over everyone
-    of counts weighted by :func:`_shares`; ``off`` counts the pairs' part-time off-days.
+    of counts weighted by :func:`_shares`; ``early`` adds up :func:`_due_cost` of the
+    pairs, ``off`` counts their part-time off-days.
     """
 
     def __init__(
@@ -143,26 +184,36 @@ class _Counts:
         people: list[Person],
         history: History,
         shares: dict[int, int],
+        due: dict[int, int],
         pairs: list[set[int]],
     ) -> None:
         self.weeks = weeks
         self.shares = shares
+        self.due = due
         self.count = dict(_Tally(people, history).total)
         can_pair = {pid for forced, pool in options for pid in forced + pool}
+        compared = _compared(people, history, self.count)
         groups: dict[frozenset[int], list[int]] = {}
         for person in people:
             groups.setdefault(person.weekdays, []).append(person.id)
         # Each spread: (members for the max, members for the min); someone who can't be
-        # in any pair (away all along) only caps the maximum.
-        self.spreads: list[tuple[list[int], list[int]]] = [
-            (members, [pid for pid in members if pid in can_pair] or members)
-            for members in [*(m for m in groups.values() if len(m) > 1), [p.id for p in people]]
-        ]
+        # in any pair (away all along) only caps the maximum, and so does someone the
+        # spreads don't compare (:func:`_compared`). A group without anyone compared has
+        # no spread; the one over everyone (the weighted one) always comes last.
+        self.spreads: list[tuple[list[int], list[int]]] = []
+        everyone = [p.id for p in people]
+        for members in [*(m for m in groups.values() if len(m) > 1), everyone]:
+            below = [pid for pid in members if pid in compared]
+            if below or members is everyone:
+                below = below or members
+                self.spreads.append((members, [pid for pid in below if pid in can_pair] or below))
         self.off = 0
+        self.early = 0
         for w, pair in enumerate(pairs):
             for pid in pair:
                 self.count[pid] += weeks[w].serve_days(pid)
                 self.off += weeks[w].off_days(pid)
+                self.early += _due_cost(due, w, pid)
         last = len(self.spreads) - 1
         # The counts of each spread's members as multisets: max and min over few values.
         self.high: list[Counter[int]] = [
@@ -184,15 +235,16 @@ class _Counts:
     def weighted(self, pid: int, weighted: bool) -> int:
         return self.count[pid] * self.shares[pid] if weighted else self.count[pid]
 
-    def value(self) -> tuple[int, int, int, int]:
-        """(spread within the groups, weighted spread over everyone, part-time off-days,
-        sum of squared weighted counts)."""
-        return sum(self.width[:-1]), self.width[-1], self.off, self.squares
+    def value(self) -> tuple[int, int, int, int, int]:
+        """(spread within the groups, weighted spread over everyone, turns before they are
+        due, part-time off-days, sum of squared weighted counts)."""
+        return self.early, sum(self.width[:-1]), self.width[-1], self.off, self.squares
 
     def move(self, w: int, out: int, into: int) -> None:
         touched: set[int] = set()
         last = len(self.spreads) - 1
         self.off += self.weeks[w].off_days(into) - self.weeks[w].off_days(out)
+        self.early += _due_cost(self.due, w, into) - _due_cost(self.due, w, out)
         for pid, delta in ((out, -self.weeks[w].serve_days(out)), (into, self.weeks[w].serve_days(into))):
             old_count = self.count[pid]
             self.count[pid] = old_count + delta
@@ -219,6 +271,7 @@ def _improve_pairs(
     people: list[Person],
     history: History,
     shares: dict[int, int],
+    due: dict[int, int],
     pairs: list[tuple[int, int]],
     deadline: float,
     max_moves: int = 2000,
@@ -227,16 +280,16 @@ def _improve_pairs(
 
     A move replaces a pair member by another of the week's options, or swaps members
     of two weeks. It is taken when it does not add weeks running
-    and makes (spread within the groups, weighted spread over everyone, part-time
-    off-days, sum of squared weighted counts) smaller; the last term evens counts out
-    where the spreads are on a plateau.
+    and makes (spread within the groups, weighted spread over everyone, turns before
+    they are due, part-time off-days, sum of squared weighted counts) smaller; the last
+    term evens counts out where the spreads are on a plateau.
     Deterministic: fixed order, at most ``max_moves`` moves; the wall-clock ``deadline``
     (``time.monotonic()``) is only a safety net for very large requests.
     """
     rank = {p.id: n for n, p in enumerate(people)}
     chosen = [set(pair) for pair in pairs]
     pools = [set(pool) for _, pool in options]
-    counts = _Counts(weeks, options, people, history, shares, chosen)
+    counts = _Counts(weeks, options, people, history, shares, due, chosen)
     follows = [_follows(weeks, w) for w in range(len(weeks))]
 
     def serves(pid: int, w: int) -> bool:

@@ -34,30 +34,13 @@ class GenerateReport:
         return not self.problems
 
 
-def _history(*, before: date, horizon_weeks: int, cal: bh.SupportCalendar) -> planning.History:
-    start = before - timedelta(weeks=horizon_weeks)
-    counts: dict[tuple[int, str], int] = defaultdict(int)
-    weekday_counts: dict[tuple[int, int], int] = defaultdict(int)
-    last_day: date | None = None
-    by_day: dict[date, dict[str, int]] = defaultdict(dict)
-    for user_id, day, code in Assignment.objects.filter(
-        date__gte=start, date__lt=before, user__isnull=False
-    ).values_list("user_id", "date", "duty__code"):
-        counts[(user_id, code)] += 1
-        weekday_counts[(user_id, day.weekday())] += 1
-        by_day[day][code] = user_id
-        last_day = day if last_day is None or day > last_day else last_day
-    previous_day = by_day[last_day] if last_day else {}
-    previous_week = bh.week_start(before) - timedelta(weeks=1)
-    previous_pair = frozenset(
-        uid for day, holders in by_day.items() if bh.week_start(day) == previous_week for uid in holders.values()
+def _history(*, before: date, horizon_weeks: int) -> planning.History:
+    """The planner's history (:func:`planning.history_from`) from the duties held before ``before``."""
+    start = before - timedelta(weeks=planning.lookback_weeks(horizon_weeks))
+    held = Assignment.objects.filter(date__gte=start, date__lt=before, user__isnull=False).values_list(
+        "user_id", "date", "duty__code", "is_substitute"
     )
-    return planning.History(
-        counts=dict(counts),
-        weekday_counts=dict(weekday_counts),
-        previous_day=dict(previous_day),
-        previous_week_pair=previous_pair,
-    )
+    return planning.history_from(held=held, before=before, horizon_weeks=horizon_weeks)
 
 
 @transaction.atomic
@@ -101,7 +84,7 @@ def plan_generate(*, actor: User | None, start: date, end: date, now: datetime |
     request = planning.PlanRequest(
         days=days,
         people=people,
-        history=_history(before=plan_start, horizon_weeks=cfg.fairness_horizon_weeks, cal=cal),
+        history=_history(before=plan_start, horizon_weeks=cfg.fairness_horizon_weeks),
         mode=cfg.rotation_mode,  # type: ignore[arg-type]
     )
     result = planning.solve(request)

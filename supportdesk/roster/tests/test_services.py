@@ -1,4 +1,4 @@
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -221,3 +221,27 @@ def test_publish_notices_reach_a_real_smtp_server_in_each_recipients_language(
     assert "roster" in english["Subject"].lower()
     assert "Phone duty" in english.get_body(("plain",)).get_content()
     assert english.get_body(("html",)) is not None
+
+
+def test_weekly_drafts_rotate_through_the_pool_beyond_the_fairness_horizon(pool):
+    # A round of six people is three weeks; the horizon is one. The history the service
+    # gives the planner remembers who served before it, so the third week goes to the two
+    # who have not served yet, not to the first pair again (who come first by name).
+    cfg = selectors.roster_settings_get()
+    cfg.fairness_horizon_weeks = 1
+    cfg.save(update_fields=["fairness_horizon_weeks"])
+    pairs = []
+    for week in range(3):
+        now = datetime(2026, 11, 23, 8, 0, tzinfo=BERLIN) + timedelta(weeks=week)
+        report = services.week_draft_next(now=now)
+        assert report.complete
+        monday = MONDAY + timedelta(weeks=week)
+        pairs.append(
+            set(
+                Assignment.objects.filter(week__week_start=monday, is_substitute=False).values_list(
+                    "user__username", flat=True
+                )
+            )
+        )
+    assert all(len(pair) == 2 for pair in pairs), pairs
+    assert set().union(*pairs) == {"anna", "bernd", "clara", "david", "eva", "felix"}
