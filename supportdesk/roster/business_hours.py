@@ -10,7 +10,7 @@ times, so 16:00 stays 16:00 across the DST changes.
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from functools import cached_property
+from functools import cached_property, lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -45,9 +45,54 @@ class SupportCalendar:
     def _holidays(self) -> holidays.HolidayBase:
         return holidays.country_holidays("DE", subdiv=self.holiday_state or None, language="de")
 
-    def holiday_name(self, day: date) -> str | None:
+    def holiday_name(self, day: date, language: str | None = None) -> str | None:
+        """The name of the public holiday on ``day``, or ``None``.
+
+        In ``language`` (a Django language code such as ``"en"`` or ``"de-at"``) where the
+        ``holidays`` package has the names in it (:func:`holiday_language`), else German.
+        """
         name = self._holidays.get(day)
-        return str(name) if name else None
+        if not name:
+            return None
+        wanted = holiday_language(language)
+        if wanted != HOLIDAY_DEFAULT_LANGUAGE:
+            name = _holiday_table(self.holiday_state, wanted).get(day) or name
+        return str(name)
+
+
+HOLIDAY_DEFAULT_LANGUAGE = "de"
+"""The language of the holiday names when the reader's is not available."""
+
+
+def holiday_language(language: str | None) -> str:
+    """The ``holidays`` package's language for German holidays closest to ``language``.
+
+    An exact match (``en_US`` for ``en-us``), else the first with the same base language
+    (``en_US`` for ``en`` or ``en-gb``), else German.
+    """
+    if not language:
+        return HOLIDAY_DEFAULT_LANGUAGE
+    supported = _supported_holiday_languages()
+    code = language.replace("-", "_").lower()
+    for candidate in supported:
+        if candidate.lower() == code:
+            return candidate
+    base = code.split("_")[0]
+    for candidate in supported:
+        if candidate.split("_")[0].lower() == base:
+            return candidate
+    return HOLIDAY_DEFAULT_LANGUAGE
+
+
+@lru_cache(maxsize=1)
+def _supported_holiday_languages() -> tuple[str, ...]:
+    return tuple(holidays.country_holidays("DE").supported_languages)
+
+
+@lru_cache(maxsize=32)
+def _holiday_table(state: str, language: str) -> holidays.HolidayBase:
+    """German holidays of ``state`` named in ``language``, shared within the process."""
+    return holidays.country_holidays("DE", subdiv=state or None, language=language)
 
 
 def is_closed(cal: SupportCalendar, day: date) -> bool:

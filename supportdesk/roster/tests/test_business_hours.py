@@ -47,6 +47,33 @@ def test_no_window_on_weekend_and_bavarian_holidays():
     assert CAL.holiday_name(date(2026, 6, 4)) == "Fronleichnam"
 
 
+@pytest.mark.parametrize(
+    ("language", "christmas", "corpus_christi"),
+    [
+        (None, "Erster Weihnachtstag", "Fronleichnam"),
+        ("de", "Erster Weihnachtstag", "Fronleichnam"),
+        ("en", "Christmas Day", "Corpus Christi"),
+        ("en-gb", "Christmas Day", "Corpus Christi"),
+        ("fr", "Erster Weihnachtstag", "Fronleichnam"),  # not available: German
+    ],
+)
+def test_holiday_names_in_the_readers_language(language, christmas, corpus_christi):
+    assert CAL.holiday_name(date(2026, 12, 25), language) == christmas
+    assert CAL.holiday_name(date(2026, 6, 4), language) == corpus_christi
+    assert CAL.holiday_name(date(2026, 6, 5), language) is None
+    # Berlin has no Corpus Christi, whatever the language.
+    assert calendar(holiday_state="BE").holiday_name(date(2026, 6, 4), language) is None
+
+
+def test_holiday_language_maps_django_codes_to_the_packages():
+    assert bh.holiday_language("en") == "en_US"
+    assert bh.holiday_language("en-us") == "en_US"
+    assert bh.holiday_language("de-at") == "de"
+    assert bh.holiday_language("uk") == "uk"
+    assert bh.holiday_language("fr") == "de"
+    assert bh.holiday_language(None) == "de"
+
+
 def test_corpus_christi_is_a_normal_day_in_berlin_state():
     berlin_state = calendar(holiday_state="BE")
     assert bh.window_on(berlin_state, date(2026, 6, 4)) is not None

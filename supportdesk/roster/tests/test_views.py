@@ -107,7 +107,21 @@ def test_calendar_settings_renders_for_coordinator(client, coordinator, language
     assert response.status_code == 200
     body = response.content.decode()
     assert {"de": "Supportfenster", "en": "Support windows"}[language] in body
-    assert "Heiligabend" in body or "Weihnachtstag" in body  # next public holidays from the calendar
+
+
+@pytest.mark.parametrize(
+    ("language", "expected", "other"),
+    [("de", "Erster Weihnachtstag", "Christmas Day"), ("en", "Christmas Day", "Erster Weihnachtstag")],
+)
+def test_calendar_settings_names_the_next_holidays_in_the_readers_language(
+    client, coordinator, language, expected, other
+):
+    login(client, coordinator, language)
+    with time_machine.travel(datetime(2026, 12, 1, 12, 0, tzinfo=BERLIN), tick=False):
+        body = client.get(reverse("roster:calendar_settings")).content.decode()
+    holidays = body.split('id="holidays-title"')[1]
+    assert expected in holidays
+    assert other not in holidays
 
 
 def test_calendar_settings_forbidden_for_agent(client, agent):
@@ -153,10 +167,28 @@ def test_today_on_a_holiday_says_why_there_is_no_support(client, agent):
     with time_machine.travel(datetime(2026, 12, 25, 12, 0, tzinfo=BERLIN), tick=False):
         login(client, agent, "en")
         body = client.get(reverse("roster:today")).content.decode()
-    assert "No support (Erster Weihnachtstag)" in body
-    assert "No support (Zweiter Weihnachtstag)" in body  # tomorrow
+    assert "No support (Christmas Day)" in body
+    assert "No support (Second Day of Christmas)" in body  # tomorrow
+    assert "Weihnachtstag" not in body
     assert "Next support day" in body
     assert "28.12.2026" in body  # Monday
+
+
+def test_today_on_a_holiday_in_german(client, agent):
+    with time_machine.travel(datetime(2026, 12, 25, 12, 0, tzinfo=BERLIN), tick=False):
+        login(client, agent, "de")
+        body = client.get(reverse("roster:today")).content.decode()
+    assert "Kein Support (Erster Weihnachtstag)" in body
+    assert "Kein Support (Zweiter Weihnachtstag)" in body
+
+
+@pytest.mark.parametrize(("language", "expected"), [("de", "Fronleichnam"), ("en", "Corpus Christi")])
+def test_month_and_week_name_holidays_in_the_readers_language(client, coordinator, language, expected):
+    login(client, coordinator, language)
+    month = client.get(reverse("roster:month_of", args=[2026, 6])).content.decode()
+    week = client.get(reverse("roster:week_of", args=[2026, 23])).content.decode()
+    assert expected in month
+    assert expected in week
 
 
 def test_today_on_a_weekend(client, agent):

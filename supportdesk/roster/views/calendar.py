@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_stubs_ext import StrOrPromise
@@ -42,10 +43,12 @@ def _window_forms(data: object = None) -> list[tuple[StrOrPromise, SupportWindow
 
 
 def _next_holidays(cal: bh.SupportCalendar, start: date, count: int = 8) -> list[tuple[date, str]]:
+    """The next ``count`` public holidays from ``start``, named in the active language."""
     result: list[tuple[date, str]] = []
+    language = get_language()
     day = start
     while len(result) < count and day < start + timedelta(days=400):
-        name = cal.holiday_name(day)
+        name = cal.holiday_name(day, language)
         if name:
             result.append((day, name))
         day += timedelta(days=1)

@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
@@ -75,7 +76,7 @@ def _closed_reason(cal: bh.SupportCalendar, day: date, closing: dict[date, str])
         return ""
     if day in cal.closing_days:
         return closing.get(day) or _("company closing day")
-    holiday = cal.holiday_name(day)
+    holiday = cal.holiday_name(day, get_language())
     if holiday:
         return holiday
     if day.weekday() >= 5:
