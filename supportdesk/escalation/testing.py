@@ -1,8 +1,12 @@
-"""Shared by the real-worker tests and bench/escalation.py: a roster that covers "now", and a worker process."""
+"""Shared by the real-worker tests and bench/escalation.py: a roster that covers "now", a worker
+and a scheduler process, and an SMTP sink that can hold a message mid-send."""
 
+import asyncio
 import os
 import subprocess
 import sys
+import threading
+from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
 
@@ -10,6 +14,7 @@ from django.conf import settings
 from django.db import connection
 
 from supportdesk.accounts.models import User
+from supportdesk.core.testing.smtp import SmtpSink, free_port
 from supportdesk.escalation.models import CustomerEscalationPolicy, EscalationPolicy, OutsideWindowMode
 from supportdesk.roster.business_hours import week_start
 from supportdesk.roster.models import Assignment, Duty, RosterWeek, SupportWindow, WeekStatus
@@ -82,3 +87,47 @@ def start_worker(*, env: dict[str, str], log: Path, interval: float = 0.05) -> s
             stdout=handle,
             stderr=subprocess.STDOUT,
         )
+
+
+def start_scheduler(*, env: dict[str, str], log: Path) -> subprocess.Popen:
+    """``manage.py run_scheduler`` as in production: one tick a second, every registered job."""
+    with log.open("ab") as handle:
+        return subprocess.Popen(  # noqa: S603 - our own manage.py
+            [sys.executable, str(MANAGE), "run_scheduler", "--interval", "1"],
+            env=env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+        )
+
+
+@dataclass
+class StallingSmtpSink(SmtpSink):
+    """An SMTP sink that holds the first message to ``stall_to`` in DATA without answering.
+
+    ``stalled`` is set while it holds it, so a test can kill the sending worker mid-send. A
+    message whose client went away meanwhile is never accepted (aiosmtpd cancels the handler
+    when the connection is lost), like a real server that never said 250.
+    """
+
+    stall_to: str = ""
+    stalled: threading.Event = field(default_factory=threading.Event)
+    released: threading.Event = field(default_factory=threading.Event)
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # type: ignore[no-untyped-def]
+        if self.stall_to and self.stall_to in envelope.rcpt_tos and not self.stalled.is_set():
+            self.stalled.set()
+            while not self.released.is_set():
+                await asyncio.sleep(0.02)
+            if server.transport is None or server.transport.is_closing():
+                return "451 4.3.0 Client gone (test)"
+        return await super().handle_DATA(server, session, envelope)
+
+
+def start_stalling_sink(*, stall_to: str) -> tuple[StallingSmtpSink, object]:
+    from aiosmtpd.controller import Controller
+
+    sink = StallingSmtpSink(stall_to=stall_to)
+    controller = Controller(sink, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    sink.port = controller.port
+    return sink, controller

@@ -32,6 +32,9 @@ class NotificationDelivery(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    urgent = models.BooleanField(default=False)
+    """A Prio 1 notice: a short sending lease and a sweep every minute, so that one lost with its
+    worker goes out again within about a minute (see ``services.deliveries``)."""
     falls_back = models.BooleanField(default=False)
     """When it fails for good, the notice goes on on the recipient's next channel (ordinary notices only)."""
     fallback_of = models.OneToOneField(

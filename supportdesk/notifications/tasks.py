@@ -9,5 +9,10 @@ def deliver_notification(*, delivery_id: int) -> None:
 
 
 @task
-def sweep_deliveries() -> int:
-    return services.delivery_sweep()
+def check_delivery_lease(*, delivery_id: int) -> bool:
+    return services.delivery_lease_check(delivery_id=delivery_id)
+
+
+@task
+def sweep_deliveries(*, urgent_only: bool = False) -> int:
+    return services.delivery_sweep(urgent_only=urgent_only)

@@ -5,7 +5,13 @@ Modelled on OnCall's escalate_alert_group. Every step is a task carrying the esc
 ran already, or the chain stopped) or the case was acknowledged. Its notices are delivery rows
 written in the same transaction as the step's state change, and the next step is enqueued with
 ``run_after`` in it too: a worker killed at any moment loses no step (the sweep re-enqueues an
-overdue one) and sends no notice twice (the token makes a repeated step a no-op).
+overdue one) and records no notice twice (the token makes a repeated step a no-op).
+
+Sending is the notifications app's part: a Prio 1 notice is ``urgent``, so a worker killed while
+sending it is noticed when its 30-second lease ends and the notice goes out again, within about
+half a minute (a minute and a half at worst, by the per-minute sweep). One window remains where
+the recipient gets it twice: a worker killed after the SMTP server (or webhook) accepted the
+notice and before ``sent`` was committed; see ``notifications.services.deliveries.delivery_attempt``.
 """
 
 import logging

@@ -2,7 +2,8 @@
 
 - ``notices``: rendering a notice and queueing its deliveries (``notify``, ``notify_many``);
 - ``deliveries``: sending one, retries, the next channel when one fails, the coordinators told
-  when none is left (at most once an hour per coordinator and person), the sweep;
+  when none is left (at most once an hour per coordinator and person), the leases and sweeps
+  that send again what a killed worker lost (Prio 1 notices within about a minute);
 - ``user_channels``: a person's own channels and quiet hours.
 
 Everything is re-exported here: ``from supportdesk.notifications.services import notify`` and
@@ -15,11 +16,16 @@ from supportdesk.notifications.services.deliveries import (
     SENDING_LEASE,
     UNREACHABLE_NOTICE_MINUTES,
     UNREACHABLE_TEMPLATE,
+    URGENT_GRACE,
+    URGENT_SENDING_LEASE,
     coordinators_tell_unreachable,
     delivery_attempt,
     delivery_chain,
     delivery_fall_back,
+    delivery_lease_check,
+    delivery_requeue_if_lost,
     delivery_sweep,
+    sending_lease,
     unreachable_notice_period,
 )
 from supportdesk.notifications.services.notices import (
@@ -51,13 +57,17 @@ __all__ = [
     "SUBJECT_MAX",
     "UNREACHABLE_NOTICE_MINUTES",
     "UNREACHABLE_TEMPLATE",
+    "URGENT_GRACE",
+    "URGENT_SENDING_LEASE",
     "InvalidChannel",
     "channels",
     "coordinators_tell_unreachable",
     "delivery_attempt",
     "delivery_chain",
     "delivery_fall_back",
+    "delivery_lease_check",
     "delivery_queue",
+    "delivery_requeue_if_lost",
     "delivery_sweep",
     "notify",
     "notify_many",
@@ -65,6 +75,7 @@ __all__ = [
     "quiet_hours_set",
     "recipient_channels",
     "render_notice",
+    "sending_lease",
     "unreachable_notice_period",
     "user_channel_create",
     "user_channel_delete",

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Case, F, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import lazy
@@ -28,7 +28,17 @@ logger = logging.getLogger(__name__)
 RETRY_DELAYS = [timedelta(seconds=s) for s in (10, 30, 120, 600, 1800)]
 """Back-off between attempts; after the last one the delivery is marked failed."""
 SENDING_LEASE = timedelta(minutes=5)
-"""A delivery claimed longer ago than this was lost with its worker; the sweep retries it."""
+"""An ordinary delivery still ``sending`` one lease after its lease ran out was lost with its
+worker; the five-minute sweep retries it (so up to about 15 minutes later: nobody waits for it)."""
+URGENT_SENDING_LEASE = timedelta(seconds=30)
+"""An urgent (Prio 1) delivery still ``sending`` this long after its claim was lost with its worker.
+
+Three times the SMTP timeout (``SUPPORTDESK_SMTP_URL``'s ``timeout``, 10 s by default) and six
+times the webhook's, so a slow send whose worker is alive is not taken for a lost one; short
+enough that the standby hears of the case well within a minute when the worker died mid-send.
+"""
+URGENT_GRACE = timedelta(seconds=30)
+"""An urgent delivery waiting (pending or retrying) this long past its due time lost its task."""
 FALLBACK_AFTER_RETRIES = 2
 """An ordinary notice is retried this often on one channel before the recipient's next channel
 takes over (about 40 seconds); the last channel gets every retry of :data:`RETRY_DELAYS`."""
@@ -55,17 +65,44 @@ def unreachable_notice_period() -> timedelta:
     return timedelta(minutes=minutes)
 
 
+def sending_lease(*, urgent: bool) -> timedelta:
+    return URGENT_SENDING_LEASE if urgent else SENDING_LEASE
+
+
 def delivery_attempt(*, delivery_id: int, now: datetime | None = None) -> NotificationDelivery | None:
     """Send one pending delivery once; on failure schedule the next attempt.
 
     The row is claimed in a short transaction and the channel is called outside
-    it, so a slow SMTP server never holds a database write lock.
+    it, so a slow SMTP server never holds a database write lock. The claim is a
+    lease (``next_attempt_at``): a worker killed while sending leaves the row
+    ``sending`` until the lease runs out, then it is sent again. An urgent
+    delivery's claim enqueues, in the same transaction, :func:`delivery_lease_check`
+    for the moment its 30-second lease ends, so a Prio 1 notice lost with its worker
+    goes out about half a minute later (the per-minute urgent sweep is the backstop
+    when that check is lost too).
+
+    At most once is not promised for one window: a worker killed after the channel
+    accepted the notice (SMTP said 250, the webhook answered 2xx) but before ``sent``
+    is committed a few milliseconds later. The row is still ``sending``; when the lease
+    runs out it is sent again, so the recipient gets it twice. The same happens when a
+    send outlasts the lease (an SMTP server that answers each command just before the
+    timeout). No protocol here can close this window: the channel does not take part
+    in the database transaction, and SMTP has no idempotency key. Twice is the
+    chosen failure; never is not acceptable for a Prio 1.
     """
     now = now or timezone.now()
+    urgent = NotificationDelivery.objects.filter(pk=delivery_id).values_list("urgent", flat=True).first()
+    if urgent is None:
+        return None
+    lease_end = now + sending_lease(urgent=urgent)
     with transaction.atomic():
         claimed = NotificationDelivery.objects.filter(
             pk=delivery_id, status__in=[DeliveryStatus.PENDING, DeliveryStatus.RETRYING]
-        ).update(status=DeliveryStatus.SENDING, attempts=F("attempts") + 1, next_attempt_at=now + SENDING_LEASE)
+        ).update(status=DeliveryStatus.SENDING, attempts=F("attempts") + 1, next_attempt_at=lease_end)
+        if claimed and urgent:
+            notification_tasks.check_delivery_lease.using(run_after=lease_end + timedelta(seconds=1)).enqueue(
+                delivery_id=delivery_id
+            )
     if not claimed:
         return None  # sent, given up or being sent by another worker: a duplicate task does nothing
     delivery = NotificationDelivery.objects.select_related("recipient").get(pk=delivery_id)
@@ -152,6 +189,7 @@ def delivery_fall_back(
         body_html=delivery.body_html,
         falls_back=True,
         fallback_of=delivery,
+        urgent=delivery.urgent,
     )
     hold_until = quiet_hours_end(recipient=delivery.recipient, now=now)
     logger.warning("notice %s failed on %s; going on on %s", delivery.pk, delivery.channel, name)
@@ -236,21 +274,59 @@ def coordinators_tell_unreachable(*, delivery: NotificationDelivery, now: dateti
     return deliveries
 
 
-def delivery_sweep(*, now: datetime | None = None) -> int:
-    """Re-queue deliveries whose task was lost (worker killed mid-send or before enqueue)."""
-    now = now or timezone.now()
-    stale = list(
-        NotificationDelivery.objects.filter(
-            status__in=[DeliveryStatus.SENDING, DeliveryStatus.RETRYING], next_attempt_at__lt=now - SENDING_LEASE
-        ).values_list("pk", flat=True)
+def _lost(*, now: datetime) -> Q:
+    """Deliveries whose task was lost: a worker killed while sending (the lease ran out), or one
+    killed after taking the task from the queue but before claiming the row (still waiting long
+    after it was due). Urgent ones after :data:`URGENT_SENDING_LEASE` / :data:`URGENT_GRACE`,
+    ordinary ones after twice :data:`SENDING_LEASE` / one lease."""
+    waiting = [DeliveryStatus.PENDING, DeliveryStatus.RETRYING]
+    urgent = Q(urgent=True) & (
+        Q(status=DeliveryStatus.SENDING, next_attempt_at__lt=now)
+        | Q(status__in=waiting, next_attempt_at__lt=now - URGENT_GRACE)
+        | Q(status=DeliveryStatus.PENDING, next_attempt_at__isnull=True, created_at__lt=now - URGENT_GRACE)
     )
-    for pk in stale:
-        with transaction.atomic():
-            if (
-                NotificationDelivery.objects.filter(pk=pk, status=DeliveryStatus.SENDING).update(
-                    status=DeliveryStatus.RETRYING
-                )
-                or NotificationDelivery.objects.filter(pk=pk, status=DeliveryStatus.RETRYING).exists()
-            ):
-                notification_tasks.deliver_notification.enqueue(delivery_id=pk)
-    return len(stale)
+    ordinary = Q(urgent=False) & (
+        Q(status__in=[DeliveryStatus.SENDING, *waiting], next_attempt_at__lt=now - SENDING_LEASE)
+        | Q(status=DeliveryStatus.PENDING, next_attempt_at__isnull=True, created_at__lt=now - SENDING_LEASE)
+    )
+    return urgent | ordinary
+
+
+@transaction.atomic
+def delivery_requeue_if_lost(*, delivery_id: int, now: datetime) -> bool:
+    """Send a delivery again whose task was lost (see :func:`_lost`); False when it was not lost.
+
+    The test and the change are one UPDATE, so a row that a live worker has claimed meanwhile
+    (a fresh lease) is left alone. ``next_attempt_at`` becomes ``now``: should this task be lost
+    as well, the next sweep finds the row again.
+    """
+    requeued = (
+        NotificationDelivery.objects.filter(_lost(now=now), pk=delivery_id).update(
+            status=Case(When(status=DeliveryStatus.SENDING, then=Value(DeliveryStatus.RETRYING)), default=F("status")),
+            next_attempt_at=now,
+        )
+        == 1
+    )
+    if requeued:
+        notification_tasks.deliver_notification.enqueue(delivery_id=delivery_id)
+        logger.warning("notice %s lost its task (worker gone?); sending it again", delivery_id)
+    return requeued
+
+
+def delivery_lease_check(*, delivery_id: int, now: datetime | None = None) -> bool:
+    """When an urgent delivery's lease ends: still ``sending`` means its worker died; send it again."""
+    return delivery_requeue_if_lost(delivery_id=delivery_id, now=now or timezone.now())
+
+
+def delivery_sweep(*, now: datetime | None = None, urgent_only: bool = False) -> int:
+    """Re-queue deliveries whose task was lost (worker killed mid-send or before its claim).
+
+    The five-minute job sweeps all of them, the per-minute job (``urgent_only``) the Prio 1 notices.
+    """
+    now = now or timezone.now()
+    lost = NotificationDelivery.objects.filter(_lost(now=now))
+    if urgent_only:
+        lost = lost.filter(urgent=True)
+    return sum(
+        delivery_requeue_if_lost(delivery_id=pk, now=now) for pk in lost.order_by("pk").values_list("pk", flat=True)
+    )

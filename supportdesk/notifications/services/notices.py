@@ -110,6 +110,7 @@ def notify(
             body_text=text,
             body_html=html,
             falls_back=falls_back,
+            urgent=urgent,
         )
         delivery.address = address or available[name].address_for(delivery)
         deliveries.append(delivery_queue(delivery=delivery, hold_until=hold_until))
