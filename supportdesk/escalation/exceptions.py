@@ -19,3 +19,7 @@ class InvalidEntry(DomainError):
 
 class InvalidRule(DomainError):
     """A Prio 1 rule that cannot be saved; the message says why."""
+
+
+class InvalidPolicy(DomainError):
+    """A customer's outside-window policy that cannot be saved; the message says why."""

@@ -1,12 +1,15 @@
-"""Forms of the coordinator's Prio 1 rule page: the rule and the test box."""
+"""Forms of the coordinator's Prio 1 pages: the rule and its test box, a customer's outside-window policy."""
+
+from collections.abc import Sequence
 
 from django import forms
 from django.http import QueryDict
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from supportdesk.accounts.models import User
 from supportdesk.escalation import rules
-from supportdesk.escalation.models import Prio1Rule
+from supportdesk.escalation.models import OutsideWindowMode, Prio1Rule
 from supportdesk.tickets.models import Customer
 
 
@@ -72,3 +75,29 @@ class RuleTestForm(forms.Form):
     sample_body = forms.CharField(
         required=False, label=_("Sample text"), widget=forms.Textarea(attrs={"rows": 6}), max_length=100_000
     )
+
+
+class CustomerPolicyForm(forms.Form):
+    """One customer's row on the outside-window page; ``prefix`` keeps the rows' fields apart.
+
+    ``people`` (the active accounts) is read once for the whole page, not once per row.
+    """
+
+    mode = forms.ChoiceField(label=_("Who is told"), choices=OutsideWindowMode.choices)
+    person = forms.ChoiceField(label=_("Named person"), required=False)
+
+    def __init__(self, *args: object, people: Sequence[User], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self._people = {str(user.pk): user for user in people}
+        self.fields["person"].choices = [("", _("(choose a person)"))] + [  # type: ignore[attr-defined]
+            (pk, user.name) for pk, user in self._people.items()
+        ]
+
+    def clean_person(self) -> User | None:
+        return self._people.get(self.cleaned_data.get("person") or "")
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        if data.get("mode") == OutsideWindowMode.PERSON and not data.get("person") and "person" not in self.errors:
+            self.add_error("person", _("Choose the person who is to be notified."))
+        return data

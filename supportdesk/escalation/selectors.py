@@ -26,8 +26,17 @@ from supportdesk.escalation.models import (
     Prio1Rule,
     StatusMailTemplate,
 )
+from supportdesk.roster import business_hours as bh
 from supportdesk.roster.models import Duty
-from supportdesk.roster.selectors import absent_user_ids_on, eligible_users, oncall_at
+from supportdesk.roster.selectors import (
+    absent_user_ids_on,
+    duty_list,
+    eligible_users,
+    holders_on,
+    oncall_at,
+    support_calendar,
+)
+from supportdesk.roster.selectors import today as roster_today
 from supportdesk.tickets.models import Customer
 
 
@@ -96,6 +105,66 @@ def escalation_targets_at(*, at: datetime, exclude: set[int], policy: Escalation
 def phone_duty_at(*, at: datetime) -> User | None:
     holder = oncall_at(at=at).holders.get(Duty.PHONE_DUTY)
     return holder.user if holder is not None and holder.user is not None and holder.user.is_active else None
+
+
+@dataclass(frozen=True)
+class CaseContact:
+    """Someone to phone about the case (R16): their name and the number callers need, as a ``tel:`` link."""
+
+    role: str
+    """What they are to the case: the duty's name, or "acknowledged"."""
+    code: str
+    """The duty's code (``technical_standby``, ``phone_duty``) or ``acknowledged``: the CSS class."""
+    user: User | None
+    """None: the duty is open (nobody holds it today)."""
+    number: str = ""
+    number_kind: str = ""
+    """Which number it is (mobile, office phone)."""
+    tel: str = ""
+
+
+def case_contacts(*, escalation: Escalation, now: datetime | None = None) -> list[CaseContact]:
+    """Today's technical standby and phone duty with the numbers the Today page's duty cards show
+    (the duty's ``contact_field``, read through the roster's own ``Contact``), then whoever
+    acknowledged the case if it is someone else (their mobile, else their office number).
+
+    No duty holders on a day without a support window: outside the windows nobody is on duty.
+    """
+    from supportdesk.roster.views.common import Contact, tel_uri
+
+    now = now or timezone.now()
+    day = roster_today(now)
+    contacts: list[CaseContact] = []
+    if bh.window_on(support_calendar(), day) is not None:
+        held = holders_on(day=day, published_only=True)
+        order = {Duty.TECHNICAL_STANDBY: 0, Duty.PHONE_DUTY: 1}
+        for duty in sorted((d for d in duty_list() if d.code in order), key=lambda d: order[d.code]):
+            contact = Contact.of(duty, held.get(duty.code))
+            contacts.append(
+                CaseContact(
+                    role=duty.name,
+                    code=duty.code,
+                    user=contact.user,
+                    number=contact.number,
+                    number_kind=str(duty.get_contact_field_display()) if contact.number else "",
+                    tel=contact.tel,
+                )
+            )
+    acker = escalation.acknowledged_by
+    if acker is not None and all(c.user != acker for c in contacts):
+        number = acker.mobile or acker.office_phone
+        kind = gettext("mobile") if acker.mobile else gettext("office phone")
+        contacts.append(
+            CaseContact(
+                role=gettext("Acknowledged the case"),
+                code="acknowledged",
+                user=acker,
+                number=number,
+                number_kind=str(kind) if number else "",
+                tel=tel_uri(number) if number else "",
+            )
+        )
+    return contacts
 
 
 def escalation_get_for_user(*, user: User, escalation_id: int) -> Escalation:
@@ -244,6 +313,52 @@ def prio1_rules_evaluate(
         if rule.pk != exclude_id
     ]
     return (run(draft) if draft is not None else None), saved
+
+
+# --- outside the support windows ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CustomerPolicyRow:
+    """One customer on the coordinator's "Prio 1 outside the support windows" page."""
+
+    customer: Customer
+    mode: str
+    """The mode in force: ``coordinator`` for a customer without a policy row (the model's default)."""
+    person: User | None
+    has_24x7: bool
+    explicit: bool
+    """A coordinator chose it (a row exists); otherwise it is the default."""
+
+    @property
+    def mode_label(self) -> str:
+        return str(OutsideWindowMode(self.mode).label)
+
+
+def customer_policy_rows() -> list[CustomerPolicyRow]:
+    """Every customer by name with the policy in force, in three queries however many there are."""
+    policies = {p.customer_id: p for p in CustomerEscalationPolicy.objects.select_related("person")}
+    with_24x7 = set(CustomerContract.objects.filter(support_24x7=True).values_list("customer_id", flat=True))
+    rows = []
+    for customer in Customer.objects.order_by("name", "pk"):
+        policy = policies.get(customer.pk)
+        rows.append(
+            CustomerPolicyRow(
+                customer=customer,
+                mode=policy.mode if policy else OutsideWindowMode.COORDINATOR,
+                person=policy.person if policy else None,
+                has_24x7=customer.pk in with_24x7,
+                explicit=policy is not None,
+            )
+        )
+    return rows
+
+
+def customer_get(*, customer_id: int) -> Customer:
+    found = Customer.objects.filter(pk=customer_id).first()
+    if found is None:
+        raise EscalationNotFound(gettext("There is no customer %(id)s.") % {"id": customer_id})
+    return found
 
 
 # --- browser notifications -----------------------------------------------------------------

@@ -7,16 +7,18 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.middleware import HtmxDetails
 
 from supportdesk.accounts.models import User
+from supportdesk.accounts.selectors import user_list_active
 from supportdesk.core.exceptions import DomainError
 from supportdesk.escalation import selectors, services
 from supportdesk.escalation.exceptions import EscalationNotFound, InvalidAckLink
-from supportdesk.escalation.forms import Prio1RuleForm, RuleTestForm
+from supportdesk.escalation.forms import CustomerPolicyForm, Prio1RuleForm, RuleTestForm
 from supportdesk.escalation.models import Escalation, EscalationEvent, EventKind, Prio1Rule
 
 logger = logging.getLogger(__name__)
@@ -46,6 +48,7 @@ def _context(escalation: Escalation) -> dict[str, object]:
         "escalation": escalation,
         "ticket": escalation.case.ticket,
         "entries": selectors.escalation_timeline_entries(escalation=escalation),
+        "contacts": selectors.case_contacts(escalation=escalation),
     }
 
 
@@ -257,6 +260,69 @@ def prio1_rule_test(request: Request) -> HttpResponse:
     if request.htmx:
         return render(request, "escalation/rule_list.html#rule-test", {"test": test})
     return _rules_page(request, rule=rule, form=form, test_form=test_form, test=test)
+
+
+# --- who hears of a Prio 1 outside the support windows -------------------------------------------
+
+
+def _policies_page(
+    request: Request, *, bound: CustomerPolicyForm | None = None, bound_id: int | None = None, status: int = 200
+) -> HttpResponse:
+    people = list(user_list_active())
+    rows = [
+        (
+            row,
+            bound
+            if bound is not None and row.customer.pk == bound_id
+            else CustomerPolicyForm(
+                prefix=f"c{row.customer.pk}",
+                initial={"mode": row.mode, "person": row.person.pk if row.person else ""},
+                people=people,
+            ),
+        )
+        for row in selectors.customer_policy_rows()
+    ]
+    return render(request, "escalation/outside_window.html", {"rows": rows}, status=status)
+
+
+@login_required
+@require_GET
+def outside_window_policies(request: Request) -> HttpResponse:
+    """Per customer: who hears of a Prio 1 outside the windows (coordinator, a named person, or nobody)."""
+    _coordinator_only(request)
+    return _policies_page(request)
+
+
+@login_required
+@require_POST
+def outside_window_policy_set(request: Request, customer_id: int) -> HttpResponse:
+    _coordinator_only(request)
+    try:
+        customer = selectors.customer_get(customer_id=customer_id)
+    except EscalationNotFound as exc:
+        raise Http404(exc.message) from exc
+    form = CustomerPolicyForm(request.POST, prefix=f"c{customer.pk}", people=list(user_list_active()))
+    if form.is_valid():
+        try:
+            policy = services.customer_escalation_policy_set(
+                actor=request.user,
+                customer=customer,
+                mode=form.cleaned_data["mode"],
+                person=form.cleaned_data["person"],
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request,
+                gettext("%(customer)s: outside the support windows, %(who)s is told now.")
+                % {
+                    "customer": customer.name,
+                    "who": policy.person.name if policy.person else policy.get_mode_display(),
+                },
+            )
+            return redirect(f"{reverse('escalation:outside_window')}#customer-{customer.pk}")
+    return _policies_page(request, bound=form, bound_id=customer.pk, status=400)
 
 
 # --- browser notifications ------------------------------------------------------------------------

@@ -4,7 +4,8 @@
 - ``acks``: signed acknowledgement links;
 - ``case``: acknowledgement, status updates, calls, resolution, the R19 nudge;
 - ``customer``: status mails to the customer and the automatic answer outside the windows;
-- ``prio1_rules``: saving the keyword rules.
+- ``prio1_rules``: saving the keyword rules;
+- ``outside_window``: each customer's policy outside the support windows.
 
 Everything is re-exported here, so ``from supportdesk.escalation.services import …`` and
 ``services.<name>`` keep working for callers in other apps and for the task wrappers.
@@ -37,6 +38,7 @@ from supportdesk.escalation.services.customer import (
     escalation_status_mail_send,
     status_mail_recipients,
 )
+from supportdesk.escalation.services.outside_window import customer_escalation_policy_set
 from supportdesk.escalation.services.prio1_rules import prio1_rule_save
 
 __all__ = [
@@ -51,6 +53,7 @@ __all__ = [
     "ack_token_resolve",
     "ack_url",
     "auto_answer_address",
+    "customer_escalation_policy_set",
     "escalation_acknowledge",
     "escalation_auto_answer_send",
     "escalation_deliveries_check",

@@ -17,7 +17,9 @@ from supportdesk.escalation.models import (
 )
 from supportdesk.escalation.tests.factories import MONDAY, TUESDAY_1630, TUESDAY_1900, escalation_of, prio1_ticket
 from supportdesk.notifications.models import DeliveryStatus, NotificationDelivery, UserChannel
-from supportdesk.roster.models import Assignment, Duty
+from supportdesk.roster.models import Duty, SwapKind
+from supportdesk.roster.selectors import holders_on
+from supportdesk.roster.services import swap_request_accept, swap_request_create
 from supportdesk.roster.tests.plans import alternating, make_week
 from supportdesk.tickets.models import Customer, Prio1Status, Priority, Status
 from supportdesk.tickets.services import ticket_create, ticket_update
@@ -56,14 +58,38 @@ def test_raising_the_priority_later_starts_it_too(week, coordinator):
     assert escalation_of(ticket).status == EscalationStatus.ACTIVE
 
 
-def test_recipient_is_the_standby_at_sending_time_after_a_swap(week, coordinator, pool):
-    anna, clara = pool[0], pool[2]
+@pytest.mark.parametrize("kind", [SwapKind.SWAP, SwapKind.TAKEOVER])
+def test_recipient_is_the_standby_at_sending_time_after_a_swap(week, coordinator, pool, kind):
+    """Anna holds Tuesday's standby when the case opens; five minutes before the step runs she
+    trades it through the roster's own swap services: with Bernd (the day's phone duty: the two
+    trade duties) or handed over to Clara. The step asks the roster at sending time."""
+    anna, bernd, clara = pool[0], pool[1], pool[2]
+    tuesday = TUESDAY_1630.date()
+    standby = Duty.objects.get(code=Duty.TECHNICAL_STANDBY)
     ticket = prio1_ticket(actor=coordinator, now=TUESDAY_1630)
-    # Anna swaps her standby with Clara five minutes before the step runs.
-    Assignment.objects.filter(date=TUESDAY_1630.date(), duty__code=Duty.TECHNICAL_STANDBY).update(user=clara)
+    if kind == SwapKind.SWAP:
+        request = swap_request_create(
+            actor=anna,
+            day=tuesday,
+            duty=standby,
+            kind=SwapKind.SWAP,
+            target_day=tuesday,
+            target_duty=Duty.objects.get(code=Duty.PHONE_DUTY),
+            now=TUESDAY_1630,
+        )
+        taker = bernd
+    else:
+        request = swap_request_create(
+            actor=anna, day=tuesday, duty=standby, kind=SwapKind.TAKEOVER, candidate=clara, now=TUESDAY_1630
+        )
+        taker = clara
+    swap_request_accept(actor=taker, request=request, now=TUESDAY_1630)
+    assert holders_on(day=tuesday, published_only=True)[Duty.TECHNICAL_STANDBY].user == taker
     run_next(escalation_of(ticket), TUESDAY_1630 + timedelta(minutes=5))
-    assert [d.recipient for d in notices()] == [clara]
-    assert anna not in [d.recipient for d in NotificationDelivery.objects.all()]
+    assert [d.recipient for d in notices()] == [taker]
+    event = escalation_of(ticket).events.get(kind=EventKind.NOTIFIED)
+    assert event.recipient == taker and event.detail_code == EventDetail.STANDBY
+    assert anna not in [d.recipient for d in notices()]
 
 
 def test_renotifies_every_n_minutes_m_times_then_escalates(week, coordinator, pool):

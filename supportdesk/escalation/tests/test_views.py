@@ -110,3 +110,53 @@ def test_the_ack_link_page_speaks_the_language_of_the_person_it_was_made_for(cli
     assert "Acknowledged: the escalation stops." in done  # the service's message in Clara's language too
     client.cookies["django_language"] = "de"  # a language the reader chose wins
     assert "bereits" in client.get(url).content.decode()
+
+
+def _contacts(html: str) -> str:
+    start = html.index('<ul class="plain esc-contacts"')
+    return html[start : html.index("</ul>", start)]
+
+
+def test_case_page_gives_the_standby_and_the_phone_duty_as_tel_links(client, escalation, pool, coordinator):
+    """R16: the standby's number (their mobile, as on the Today page's duty card) next to their name,
+    the phone duty's office number next to theirs; in the live part, so a swap shows on the next poll."""
+    anna, bernd = pool[0], pool[1]
+    anna.mobile, anna.office_phone = "0171 2345678", "0941 555-0101"
+    anna.save(update_fields=["mobile", "office_phone"])
+    bernd.office_phone = "0941 555-0100"
+    bernd.save(update_fields=["office_phone"])
+    client.force_login(bernd)
+    url = reverse("escalation:detail", args=[escalation.pk])
+    with time_machine.travel(TUESDAY_1630 + timedelta(minutes=2), tick=False):
+        page = _contacts(client.get(url).content.decode())
+        live = client.get(url, headers={"HX-Request": "true"}).content.decode()
+    standby, phone = page.split('<li class="esc-contact ')[1:]
+    assert "Anna Huber" in standby and 'href="tel:+491712345678"' in standby and "0171 2345678" in standby
+    assert "0941 555-0101" not in standby  # the standby's duty needs the mobile
+    assert "Bernd Maier" in phone and 'href="tel:+499415550100"' in phone
+    assert _contacts(live) == page
+
+    # Whoever acknowledged, when not on duty, is listed with their number too.
+    coordinator.mobile = "0160 9876543"
+    coordinator.save(update_fields=["mobile"])
+    services.escalation_acknowledge(escalation=escalation, actor=coordinator, via="test")
+    with time_machine.travel(TUESDAY_1630 + timedelta(minutes=3), tick=False):
+        page = _contacts(client.get(url).content.decode())
+    assert "Horst Schreiber" in page.split('<li class="esc-contact ')[3] and 'href="tel:+491609876543"' in page
+
+    # Saturday has no window: nobody is on duty, so no duty holder is offered.
+    with time_machine.travel(TUESDAY_1630 + timedelta(days=4), tick=False):
+        html = client.get(url).content.decode()
+    assert "Anna Huber" not in _contacts(html) and "Horst Schreiber" in _contacts(html)
+
+
+def test_case_page_says_when_the_standby_has_no_number(client, escalation, pool):
+    pool[0].mobile = ""
+    pool[0].save(update_fields=["mobile"])
+    client.force_login(pool[1])
+    with time_machine.travel(TUESDAY_1630, tick=False):
+        page = _contacts(client.get(reverse("escalation:detail", args=[escalation.pk])).content.decode())
+    standby = page.split('<li class="esc-contact ')[1]
+    # Anna has an office number, but the standby is reached on the mobile, which she has not given.
+    assert pool[0].office_phone and not pool[0].mobile
+    assert "Anna Huber" in standby and "keine Nummer hinterlegt" in standby and "tel:" not in standby
