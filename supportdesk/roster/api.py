@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.http import Http404
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -27,21 +27,6 @@ from supportdesk.roster import reports, selectors, services
 from supportdesk.roster.models import Duty, SwapKind, SwapRequest, SwapStatus
 
 MAX_DAYS = 400
-
-
-class LocalizedApiView(APIView):
-    """Answers, errors included, in the language of the user the token belongs to, as the pages do.
-
-    ``UserPreferencesMiddleware`` cannot do it for bearer tokens: DRF authenticates
-    inside the view, after the middleware ran with an anonymous user.
-    """
-
-    def perform_authentication(self, request: Request) -> None:
-        super().perform_authentication(request)
-        language = getattr(request.user, "language", "")
-        if language:
-            translation.activate(language)
-            request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
 
 
 class InvalidParameters(APIException):
@@ -121,7 +106,7 @@ def oncall_payload(*, at: datetime) -> dict[str, Any]:
     }
 
 
-class OnCallApi(LocalizedApiView):
+class OnCallApi(APIView):
     class InputSerializer(serializers.Serializer):
         at = serializers.DateTimeField(required=False)
 
@@ -154,7 +139,7 @@ class OnCallApi(LocalizedApiView):
         return Response(oncall_payload(at=params.get("at") or timezone.now()))
 
 
-class RosterListApi(LocalizedApiView):
+class RosterListApi(APIView):
     class InputSerializer(serializers.Serializer):
         start = serializers.DateField(required=False)
         end = serializers.DateField(required=False)
@@ -257,7 +242,7 @@ def absence_payload(cover: selectors.AbsenceCover, *, viewer: User) -> dict[str,
     }
 
 
-class AbsenceListCreateApi(LocalizedApiView):
+class AbsenceListCreateApi(APIView):
     class InputSerializer(serializers.Serializer):
         class Meta:
             ref_name = "AbsenceInput"
@@ -373,7 +358,7 @@ class SwapOutputSerializer(serializers.Serializer):
     decided_by = serializers.CharField(allow_null=True)
 
 
-class SwapListCreateApi(LocalizedApiView):
+class SwapListCreateApi(APIView):
     class InputSerializer(serializers.Serializer):
         class Meta:
             ref_name = "SwapRequestInput"
@@ -420,7 +405,7 @@ class SwapListCreateApi(LocalizedApiView):
         return Response(swap_payload(req), status=201)
 
 
-class SwapActionApi(LocalizedApiView):
+class SwapActionApi(APIView):
     """``accept``, ``decline`` or ``withdraw`` one request."""
 
     action: str = ""
@@ -483,7 +468,7 @@ class XlsxRenderer(BaseRenderer):
         return data if isinstance(data, bytes) else b""
 
 
-class WorkingTimeReportApi(LocalizedApiView):
+class WorkingTimeReportApi(APIView):
     """Duties held per person in a month, as regular working time (R8).
 
     Coordinators get everyone, anyone else only themselves. JSON by default;

@@ -9,7 +9,6 @@ class's serializers explicitly.
 from collections.abc import Mapping
 from typing import Any
 
-from django.utils import translation
 from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -36,21 +35,6 @@ def _subject_too_long() -> str:
 
 SUBJECT_TOO_LONG = lazy(_subject_too_long, str)()
 """Worded when shown, in the language of the request."""
-
-
-class LocalizedApiView(APIView):
-    """Answers, errors included, in the language of the user the token belongs to, as the pages do.
-
-    ``UserPreferencesMiddleware`` cannot do it for bearer tokens: DRF authenticates
-    inside the view, after the middleware ran with an anonymous user.
-    """
-
-    def perform_authentication(self, request: Request) -> None:
-        super().perform_authentication(request)
-        language = getattr(request.user, "language", "")
-        if language:
-            translation.activate(language)
-            request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
 
 
 class InvalidInput(APIException):
@@ -170,7 +154,7 @@ def _assignee(username: str | None) -> User | None:
     return user
 
 
-class TicketCreateApi(LocalizedApiView):
+class TicketCreateApi(APIView):
     class InputSerializer(serializers.Serializer):
         class Meta:
             ref_name = "TicketCreateInput"
@@ -208,7 +192,7 @@ class TicketCreateApi(LocalizedApiView):
         return Response(ticket_payload(ticket), status=201)
 
 
-class TicketListApi(LocalizedApiView):
+class TicketListApi(APIView):
     class InputSerializer(serializers.Serializer):
         class Meta:
             ref_name = "TicketListInput"
@@ -257,7 +241,7 @@ class TicketCollectionApi(TicketListApi, TicketCreateApi):
     """``/tickets``: GET lists (TicketListApi), POST creates (TicketCreateApi)."""
 
 
-class TicketDetailApi(LocalizedApiView):
+class TicketDetailApi(APIView):
     class OutputSerializer(TicketOutSerializer):
         class Meta:
             ref_name = "TicketDetail"
@@ -275,7 +259,7 @@ class TicketDetailApi(LocalizedApiView):
         return Response({**ticket_payload(ticket), "articles": [article_payload(a) for a in articles]})
 
 
-class TicketUpdateApi(LocalizedApiView):
+class TicketUpdateApi(APIView):
     class InputSerializer(serializers.Serializer):
         class Meta:
             ref_name = "TicketUpdateInput"
@@ -319,7 +303,7 @@ class TicketResourceApi(TicketDetailApi, TicketUpdateApi):
     """``/tickets/<number>``: GET reads (TicketDetailApi), PATCH changes (TicketUpdateApi)."""
 
 
-class ArticleCreateApi(LocalizedApiView):
+class ArticleCreateApi(APIView):
     class InputSerializer(serializers.Serializer):
         class Meta:
             ref_name = "TicketArticleInput"
