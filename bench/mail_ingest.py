@@ -4,7 +4,10 @@
 
 Generates realistic mails (German/English, plain/HTML, quoted-printable/base64, 20 % replies,
 10 % with attachments), writes them straight into a throw-away Dovecot's Maildir (faster than
-``doveadm save``), then times ``mailbox_sync`` emptying the inbox. Then the IDLE delay: with the
+``doveadm save``), then times ``mailbox_sync`` emptying the inbox. The replies answer tickets
+that exist: ``--tickets`` tickets are seeded first, each started by a customer mail (taken in
+through the import) and answered by us; a reply's In-Reply-To names one of those two mails, so
+about 20 % of the timed mails thread into a ticket (``threaded`` says how many did). Then the IDLE delay: with the
 listener (``imap.listen``, IDLE) running, mails are delivered one by one (``doveadm save``) at
 ``--idle-rate`` per second; the delay of each is from its delivery to the end of the pass that
 committed it (and moved it). Prints ``name: value`` lines. Needs root (Dovecot) like the tests.
@@ -19,6 +22,11 @@ import tempfile
 import time
 from email.message import EmailMessage
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from supportdesk.mailbox.models import Mailbox
+    from supportdesk.mailbox.testing import Dovecot
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -51,17 +59,26 @@ WORDS_EN = [
 ]
 
 
-def make_mail(n: int, rng: random.Random) -> bytes:
+REPLY_SHARE = 0.2
+
+
+def make_mail(n: int, rng: random.Random, threads: list[tuple[str, str]] | None = None) -> bytes:
+    """Mail ``n``; with ``threads`` ((customer's Message-ID, our answer's Message-ID) of seeded
+    tickets) a fifth of them reply to one of those two mails."""
     german = rng.random() < 0.6
     words = WORDS_DE if german else WORDS_EN
+    thread = rng.choice(threads) if threads and rng.random() < REPLY_SHARE else None
     msg = EmailMessage()
     msg["From"] = f"Kunde {n % 300} <kunde{n % 300}@kunde{n % 17}.example>"
     msg["To"] = "support@example.test"
-    msg["Subject"] = ("AW: " if rng.random() < 0.2 else "") + " ".join(rng.choices(words, k=4))
+    msg["Subject"] = ("AW: " if thread else "") + " ".join(rng.choices(words, k=4))
     msg["Message-ID"] = f"<bench-{n}-{rng.getrandbits(32)}@kunde.example>"
     msg["Date"] = "Mon, 02 Mar 2026 16:05:00 +0100"
-    if n > 10 and rng.random() < 0.2:
-        msg["In-Reply-To"] = f"<earlier-{n - 10}@example.com>"
+    if thread is not None:
+        first, answer = thread
+        replied = answer if rng.random() < 0.7 else first  # mostly to our answer, sometimes to their own mail
+        msg["In-Reply-To"] = f"<{replied}>"
+        msg["References"] = f"<{first}> <{answer}>" if replied == answer else f"<{first}>"
     text = ("Hallo,\n" if german else "Hello,\n") + " ".join(rng.choices(words, k=80)) + "\nÄÖÜ ß\n"
     cte = "quoted-printable" if rng.random() < 0.5 else "base64"
     msg.set_content(text, cte=cte)
@@ -79,6 +96,7 @@ def main() -> None:
     parser.add_argument("--profile", default="", help="write a cProfile of the timed sync to this file")
     parser.add_argument("--idle-mails", type=int, default=200, help="0: skip the IDLE delay measurement")
     parser.add_argument("--idle-rate", type=float, default=20.0, help="mails per second delivered for IDLE")
+    parser.add_argument("--tickets", type=int, default=100, help="seeded tickets the replies thread into")
     args = parser.parse_args()
 
     os.environ["SUPPORTDESK_DATA_DIR"] = tempfile.mkdtemp(prefix="sd-bench-mail-")
@@ -102,8 +120,10 @@ def main() -> None:
     if args.database_url:
         call_command("flush", interactive=False, verbosity=0)
 
+    threads = seed_tickets(args.tickets)
     rng = random.Random(42)
-    mails = [make_mail(n, rng) for n in range(args.mails)]
+    mails = [make_mail(n, rng, threads) for n in range(args.mails)]
+    replies = sum(b"\nIn-Reply-To:" in raw for raw in mails)
     server = Dovecot().start()
     try:
         server.deliver(mails[0])  # let Dovecot create the Maildir
@@ -129,7 +149,8 @@ def main() -> None:
             profiler.disable()
             profiler.dump_stats(args.profile)
         imap.disconnect(conn)
-        stored = InboundMail.objects.count()
+        stored = InboundMail.objects.filter(mailbox=mailbox).count()
+        threaded = InboundMail.objects.filter(mailbox=mailbox, state="article", ticket__isnull=False).count()
         delays = idle_delays(server, mailbox, count=args.idle_mails, rate=args.idle_rate)
     finally:
         server.cleanup()
@@ -137,6 +158,8 @@ def main() -> None:
     print(f"mails: {args.mails}")
     print(f"handled: {handled}")
     print(f"stored: {stored}")
+    print(f"replies: {replies}")
+    print(f"threaded: {threaded} ({threaded / max(stored, 1):.0%})")
     print(f"seconds: {elapsed:.2f}")
     print(f"mails_per_second: {handled / elapsed:.0f}")
     print(f"main_process_cpu_ms_per_mail: {cpu / max(handled, 1) * 1000:.2f}")
@@ -148,7 +171,42 @@ def main() -> None:
         print(f"idle_delay_max_ms: {delays[-1] * 1000:.0f}")
 
 
-def idle_delays(server: object, mailbox: object, *, count: int, rate: float) -> list[float]:
+def seed_tickets(count: int) -> list[tuple[str, str]]:
+    """``count`` tickets, each with the customer's first mail (through the import, filed into it)
+    and our answer; returns (customer's Message-ID, our answer's Message-ID) per ticket."""
+    if count <= 0:
+        return []
+    from django.utils import timezone
+
+    from supportdesk.mailbox import services
+    from supportdesk.mailbox.models import InboundMail, InboundState, OutboundMail
+    from supportdesk.tickets.models import Channel
+    from supportdesk.tickets.services import ticket_create
+
+    rng = random.Random(3)
+    archive = services.mailbox_for_import(name="bench-archive")
+    seeds = []
+    for k in range(count):
+        raw = make_mail(-1 - k, rng)
+        old = raw[raw.index(b"<bench-") : raw.index(b">", raw.index(b"<bench-")) + 1]
+        seeds.append(raw.replace(old, f"<seed-{k}@kunde.example>".encode()))
+    mails = services.mails_ingest(
+        mailbox=archive, items=[(None, raw) for raw in seeds], mode=services.IntakeMode.IMPORT
+    )
+    threads = []
+    now = timezone.now()
+    for k, mail in enumerate(mails):
+        ticket = ticket_create(actor=None, subject=mail.subject or "Anfrage", body="(Mail)", channel=Channel.MAIL)
+        InboundMail.objects.filter(pk=mail.pk).update(ticket=ticket, state=InboundState.ARTICLE)
+        answer = f"answer-{k}@example.test"
+        OutboundMail.objects.create(
+            message_id=answer, ticket=ticket, to=mail.from_address, subject=f"AW: {mail.subject}", sent_at=now, raw=b""
+        )
+        threads.append((mail.message_id, answer))
+    return threads
+
+
+def idle_delays(server: "Dovecot", mailbox: "Mailbox", *, count: int, rate: float) -> list[float]:
     """Seconds from each delivery to the end of the listener pass that committed and moved it."""
     if count <= 0:
         return []

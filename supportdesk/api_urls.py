@@ -31,6 +31,11 @@ urlpatterns = [
     path("triage", mailbox_api.TriageListApi.as_view(), name="api-triage"),
     path("triage/<int:pk>/create-ticket", mailbox_api.TriageCreateTicketApi.as_view(), name="api-triage-create-ticket"),
     path("triage/<int:pk>/add-to-ticket", mailbox_api.TriageAddToTicketApi.as_view(), name="api-triage-add-to-ticket"),
+    path(
+        "triage/<int:pk>/ticket-candidates",
+        mailbox_api.TriageTicketCandidatesApi.as_view(),
+        name="api-triage-ticket-candidates",
+    ),
     path("triage/<int:pk>/reply", mailbox_api.TriageReplyApi.as_view(), name="api-triage-reply"),
     path("triage/<int:pk>/forward", mailbox_api.TriageForwardApi.as_view(), name="api-triage-forward"),
     path("triage/actions/<int:pk>/undo", mailbox_api.TriageUndoApi.as_view(), name="api-triage-action-undo"),

@@ -6,10 +6,18 @@ from supportdesk.mailbox.models import InboundAttachment, InboundMail, Mailbox, 
 
 
 class MailboxForm(forms.ModelForm):
-    """The password is write-only: an empty field keeps the stored one."""
+    """The passwords are write-only: an empty field keeps the stored one."""
 
     password = forms.CharField(
         label=_("password"),
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text=_("Leave empty to keep the stored password."),
+    )
+
+    smtp_password = forms.CharField(
+        label=_("SMTP password"),
         required=False,
         strip=False,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
@@ -29,24 +37,75 @@ class MailboxForm(forms.ModelForm):
             "processed_folder",
             "quarantine_folder",
             "active",
+            "smtp_host",
+            "smtp_port",
+            "smtp_security",
+            "smtp_username",
+            "smtp_password",
+            "smtp_from",
         ]
 
+    def _kept(self, field: str) -> str:
+        value = self.cleaned_data.get(field) or ""
+        if not value and self.instance.pk:
+            return str(getattr(self.instance, field))
+        return str(value)
+
     def clean_password(self) -> str:
-        password = self.cleaned_data.get("password") or ""
-        if not password and self.instance.pk:
-            return self.instance.password
-        return password
+        return self._kept("password")
+
+    def clean_smtp_password(self) -> str:
+        return self._kept("smtp_password")
 
 
 @admin.register(Mailbox)
 class MailboxAdmin(admin.ModelAdmin):
     form = MailboxForm
-    list_display = ["name", "host", "port", "security", "username", "password_state", "active", "last_seen_uid"]
-    readonly_fields = ["password_state", "uidvalidity", "last_seen_uid"]
+    list_display = ["name", "host", "port", "security", "username", "password_state", "smtp_host", "active"]
+    readonly_fields = ["password_state", "smtp_password_state", "uidvalidity", "last_seen_uid"]
+    fieldsets = [
+        (None, {"fields": ["name", "active"]}),
+        (
+            _("IMAP (incoming)"),
+            {
+                "fields": [
+                    "host",
+                    "port",
+                    "security",
+                    "username",
+                    "password",
+                    "password_state",
+                    "inbox_folder",
+                    "processed_folder",
+                    "quarantine_folder",
+                    "uidvalidity",
+                    "last_seen_uid",
+                ]
+            },
+        ),
+        (
+            _("SMTP for replies (empty host: the global mail server)"),
+            {
+                "fields": [
+                    "smtp_host",
+                    "smtp_port",
+                    "smtp_security",
+                    "smtp_username",
+                    "smtp_password",
+                    "smtp_password_state",
+                    "smtp_from",
+                ]
+            },
+        ),
+    ]
 
-    @admin.display(description=_("password"))
+    @admin.display(description=_("stored password"))
     def password_state(self, obj: Mailbox) -> str:
         return str(_("set")) if obj.password else str(_("not set"))
+
+    @admin.display(description=_("stored SMTP password"))
+    def smtp_password_state(self, obj: Mailbox) -> str:
+        return str(_("set")) if obj.smtp_password else str(_("not set"))
 
 
 class InboundAttachmentInline(admin.TabularInline):

@@ -3,7 +3,7 @@
 from typing import Any
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -186,6 +186,52 @@ class TriageAddToTicketApi(APIView):
             actor=request.user, mail_id=pk, ticket=ticket, assignee=_user(data["assignee"])
         )
         return Response(handled_payload(mail))
+
+
+class TicketCandidateOutSerializer(serializers.Serializer):
+    class Meta:
+        ref_name = "TriageTicketCandidate"
+
+    number = serializers.CharField()
+    subject = serializers.CharField()
+    status = serializers.CharField()
+    customer = serializers.CharField(allow_null=True, help_text="The customer's name.")
+    source = serializers.ChoiceField(
+        choices=["number", "customer", "search"],
+        help_text="Why it is proposed: the query names its number, it is an open ticket of the sender's customer, "
+        "or the full-text search found it.",
+    )
+
+
+class TriageTicketCandidatesApi(APIView):
+    @extend_schema(
+        operation_id="triage_ticket_candidates",
+        summary="Tickets the mail may belong to (for add-to-ticket), best first",
+        description="The ticket whose number `q` names, then the open tickets of the sender's customer "
+        "(those matching every word of `q`), then the full-text ticket search for `q`. "
+        "Without `q`: the sender's customer's open tickets.",
+        parameters=[
+            OpenApiParameter(
+                "q", str, required=False, description="A ticket number, words of its subject, a customer or contact."
+            )
+        ],
+        responses={200: TicketCandidateOutSerializer(many=True), 404: ERRORS[404]},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        mail = selectors.inbound_mail_get(pk=pk)
+        candidates = selectors.ticket_candidates(user=request.user, mail=mail, query=request.query_params.get("q", ""))
+        return Response(
+            [
+                {
+                    "number": c.ticket.number,
+                    "subject": c.ticket.subject,
+                    "status": c.ticket.status,
+                    "customer": c.ticket.customer.name if c.ticket.customer else None,
+                    "source": c.source,
+                }
+                for c in candidates
+            ]
+        )
 
 
 class TriageReplyApi(APIView):

@@ -61,3 +61,20 @@ DEFAULT_UNDO_SECONDS = 10
 def undo_window() -> timedelta:
     """How long a triage action can be undone (``SUPPORTDESK_TRIAGE_UNDO_SECONDS``); its mail leaves after it."""
     return timedelta(seconds=max(0, int(getattr(settings, "SUPPORTDESK_TRIAGE_UNDO_SECONDS", DEFAULT_UNDO_SECONDS))))
+
+
+DEFAULT_AUTOMATION_MAX_AGE_MINUTES = 120
+
+
+def automation_max_age() -> timedelta:
+    """Only mail written this recently (``SUPPORTDESK_MAIL_AUTOMATION_MAX_AGE_MINUTES``) triggers the
+    intake's automatic decisions: a Prio 1 keyword rule, the after-hours answer. An older mail (a
+    backlog after downtime) waits in triage with a hint instead of paging the standby."""
+    minutes = int(getattr(settings, "SUPPORTDESK_MAIL_AUTOMATION_MAX_AGE_MINUTES", DEFAULT_AUTOMATION_MAX_AGE_MINUTES))
+    return timedelta(minutes=max(0, minutes))
+
+
+def imap_ca_file() -> str:
+    """``SUPPORTDESK_IMAP_CA_FILE``: a PEM file of the certificates (a company CA, a self-signed server)
+    trusted for IMAPS and STARTTLS besides the system's; empty: the system's only."""
+    return str(getattr(settings, "SUPPORTDESK_IMAP_CA_FILE", "") or "")

@@ -25,7 +25,8 @@ class CreateTicketForm(forms.Form):
 
 
 class AddToTicketForm(forms.Form):
-    ticket = forms.CharField(label=_("Ticket number"), max_length=20)
+    ticket = forms.CharField(label=_("Ticket"), max_length=200)
+    """A ticket number, or text around one (the finder puts the chosen number here)."""
     assignee = UserChoiceField(
         label=_("Assignee"),
         queryset=user_list_active(),

@@ -11,6 +11,7 @@ they are moved then: exactly one result per mail.
 import email
 import imaplib
 import logging
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -21,7 +22,7 @@ from django.db import close_old_connections
 from imap_tools import BaseMailBox, MailBox, MailBoxStartTls, MailBoxUnencrypted, MailMessage
 from imap_tools.errors import ImapToolsError
 
-from supportdesk.mailbox import selectors, services
+from supportdesk.mailbox import conf, selectors, services
 from supportdesk.mailbox.models import InboundState, Mailbox, Security
 
 logger = logging.getLogger(__name__)
@@ -52,13 +53,23 @@ class RawMessage(MailMessage):
         return email.message_from_bytes(self.raw)
 
 
+def tls_context() -> ssl.SSLContext:
+    """Verifies the server's certificate and host name (imaplib's own default checks neither)
+    against the system's CAs and ``SUPPORTDESK_IMAP_CA_FILE``."""
+    context = ssl.create_default_context()
+    ca_file = conf.imap_ca_file()
+    if ca_file:
+        context.load_verify_locations(cafile=ca_file)
+    return context
+
+
 def connect(mailbox: Mailbox) -> BaseMailBox:
     """Log in, make sure the target folders exist, select the inbox and record its UIDVALIDITY."""
     conn: BaseMailBox
     if mailbox.security == Security.TLS:
-        conn = MailBox(mailbox.host, port=mailbox.port, timeout=CONNECT_TIMEOUT)
+        conn = MailBox(mailbox.host, port=mailbox.port, timeout=CONNECT_TIMEOUT, ssl_context=tls_context())
     elif mailbox.security == Security.STARTTLS:
-        conn = MailBoxStartTls(mailbox.host, port=mailbox.port, timeout=CONNECT_TIMEOUT)
+        conn = MailBoxStartTls(mailbox.host, port=mailbox.port, timeout=CONNECT_TIMEOUT, ssl_context=tls_context())
     else:
         conn = MailBoxUnencrypted(mailbox.host, port=mailbox.port, timeout=CONNECT_TIMEOUT)
     conn.email_message_class = RawMessage

@@ -25,6 +25,17 @@ class Mailbox(models.Model):
     processed_folder = models.CharField(_("folder for processed mail"), max_length=255, default="Processed")
     quarantine_folder = models.CharField(_("quarantine folder"), max_length=255, default="Quarantine")
     active = models.BooleanField(_("active"), default=True)
+    smtp_host = models.CharField(_("SMTP host for replies"), max_length=255, blank=True)
+    """Empty: replies and forwards from this mailbox's mails go through the global mailer."""
+    smtp_port = models.PositiveIntegerField(_("SMTP port"), default=587)
+    smtp_security = models.CharField(
+        _("SMTP security"), max_length=10, choices=Security.choices, default=Security.STARTTLS
+    )
+    smtp_username = models.CharField(_("SMTP user name"), max_length=255, blank=True)
+    smtp_password = models.CharField(_("SMTP password"), max_length=255, blank=True)
+    """Stored as given (SMTP needs it in clear); never rendered back into a form."""
+    smtp_from = models.EmailField(_("sender address of replies"), blank=True)
+    """Empty: the global support address (``SUPPORTDESK_MAIL_FROM``)."""
     uidvalidity = models.BigIntegerField(null=True, blank=True, editable=False)
     """UIDVALIDITY of the inbox when ``last_seen_uid`` was recorded."""
     last_seen_uid = models.BigIntegerField(default=0, editable=False)
@@ -37,6 +48,10 @@ class Mailbox(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def has_own_smtp(self) -> bool:
+        return bool(self.smtp_host)
 
 
 class InboundState(models.TextChoices):

@@ -1,5 +1,6 @@
 """Reads of the mailbox app."""
 
+import contextlib
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,8 +21,17 @@ from supportdesk.mailbox.models import (
     TriageAction,
     TriageRecord,
 )
+from supportdesk.mailbox.quoting import extract_ticket_number
+from supportdesk.tickets.exceptions import TicketNotFound
 from supportdesk.tickets.models import Contact, ContactEmail, Customer, Ticket
-from supportdesk.tickets.selectors import Suggestion, assignment_suggest, contact_by_email
+from supportdesk.tickets.selectors import (
+    Suggestion,
+    assignment_suggest,
+    contact_by_email,
+    customer_open_tickets,
+    ticket_get_for_user,
+    ticket_search,
+)
 
 
 def mailbox_get(*, pk: int) -> Mailbox:
@@ -211,3 +221,58 @@ def triage_undo_offer(*, user: User, now: datetime) -> UndoOffer | None:
     many = _("%(count)s mails handled.") % {"count": len(records)}
     text = _record_text(records[0]) if len(records) == 1 else many
     return UndoOffer(records=records, undo_until=min(r.undo_until for r in records if r.undo_until), text=text)
+
+
+CANDIDATE_LIMIT = 8
+"""Tickets the add-to-ticket finder proposes at once."""
+QUERY_MAX_LENGTH = 200
+
+
+class CandidateSource:
+    NUMBER = "number"
+    CUSTOMER = "customer"
+    SEARCH = "search"
+
+
+@dataclass(frozen=True)
+class TicketCandidate:
+    ticket: Ticket
+    source: str
+    """Why it is proposed: ``number`` (the query names it), ``customer`` (an open ticket of the
+    sender's customer) or ``search`` (the full-text search)."""
+
+
+def _matches(ticket: Ticket, words: list[str]) -> bool:
+    haystack = f"{ticket.number} {ticket.subject} {ticket.contact.name if ticket.contact else ''}".lower()
+    return all(word in haystack for word in words)
+
+
+def ticket_candidates(
+    *, user: User, mail: InboundMail, query: str = "", limit: int = CANDIDATE_LIMIT
+) -> list[TicketCandidate]:
+    """The tickets ``mail`` may belong to, best first (the add-to-ticket finder, R21): the ticket
+    whose number ``query`` names, then the open tickets of the sender's customer (those matching
+    every word of ``query``), then the full-text ticket search for ``query``. Read-only."""
+    query = " ".join(query.split())[:QUERY_MAX_LENGTH]
+    found: dict[int, TicketCandidate] = {}
+
+    def add(tickets: list[Ticket], source: str) -> None:
+        for ticket in tickets:
+            if len(found) >= limit:
+                return
+            found.setdefault(ticket.pk, TicketCandidate(ticket=ticket, source=source))
+
+    number = extract_ticket_number(query)
+    if number:
+        with contextlib.suppress(TicketNotFound):  # no such ticket: the other sources still count
+            add([ticket_get_for_user(user=user, number=number)], CandidateSource.NUMBER)
+    contact = contact_by_email(address=mail.from_address) if mail.from_address else None
+    if contact is not None and contact.customer is not None:
+        words = query.lower().split()
+        open_tickets = customer_open_tickets(customer=contact.customer)
+        for ticket in open_tickets:
+            ticket.customer = contact.customer  # known: no query per row for its name
+        add([t for t in open_tickets if _matches(t, words)], CandidateSource.CUSTOMER)
+    if query and not number and len(found) < limit:
+        add(ticket_search(user=user, query=query, limit=limit), CandidateSource.SEARCH)
+    return list(found.values())

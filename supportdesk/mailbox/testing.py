@@ -23,7 +23,7 @@ state_dir = {tmp}/state
 instance_name = test-dovecot-{unique}
 protocols = imap
 listen = 127.0.0.1
-ssl = no
+{ssl}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 log_path = {tmp}/dovecot.log
@@ -45,7 +45,8 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {imaps_port}
   }}
 }}
 protocol imap {{
@@ -68,17 +69,47 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-class Dovecot:
-    """One Dovecot instance with the single user ``support@example.test`` / ``secret``."""
+OPENSSL = shutil.which("openssl") or "/usr/bin/openssl"
 
-    def __init__(self) -> None:
+
+def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
+    """A throw-away certificate for 127.0.0.1 (EC key: made in milliseconds); (cert, key) paths."""
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(  # noqa: S603 - fixed arguments
+        [
+            OPENSSL, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+            "-keyout", str(key), "-out", str(cert), "-days", "2", "-subj", "/CN=127.0.0.1",
+            "-addext", "subjectAltName=IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    return cert, key
+
+
+class Dovecot:
+    """One Dovecot instance with the single user ``support@example.test`` / ``secret``.
+
+    With ``tls=True`` it also speaks IMAPS on ``tls_port`` and STARTTLS on ``port``, with a
+    self-signed certificate for 127.0.0.1 (``cert``: the file a client trusts it by).
+    """
+
+    def __init__(self, *, tls: bool = False) -> None:
         self.tmp = Path(tempfile.mkdtemp(prefix="sd-dovecot-"))
         self.tmp.chmod(0o755)  # the dovecot user must enter it to read the users file
         self.port = free_port()
+        self.tls_port = free_port() if tls else 0
         self.user = USER
         self.password = PASSWORD
+        self.cert: Path | None = None
+        ssl = "ssl = no"
+        if tls:
+            self.cert, key = self_signed_certificate(self.tmp)
+            ssl = f"ssl = yes\nssl_cert = <{self.cert}\nssl_key = <{key}"
         self.conf = self.tmp / "dovecot.conf"
-        self.conf.write_text(CONFIG.format(tmp=self.tmp, unique=uuid.uuid4().hex[:12], port=self.port))
+        self.conf.write_text(
+            CONFIG.format(tmp=self.tmp, unique=uuid.uuid4().hex[:12], port=self.port, ssl=ssl, imaps_port=self.tls_port)
+        )
         (self.tmp / "users").write_text(f"{USER}:{{PLAIN}}{PASSWORD}\n")
         mail = self.tmp / "mail"
         mail.mkdir()

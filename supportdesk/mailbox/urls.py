@@ -10,6 +10,7 @@ urlpatterns = [
     path("triage/undo/", views.triage_undo, name="triage_undo"),
     path("triage/<int:pk>/create-ticket/", views.triage_create_ticket, name="create_ticket"),
     path("triage/<int:pk>/add-to-ticket/", views.triage_add_to_ticket, name="add_to_ticket"),
+    path("triage/<int:pk>/ticket-candidates/", views.triage_ticket_candidates, name="ticket_candidates"),
     path("triage/<int:pk>/reply/", views.triage_reply, name="reply"),
     path("triage/<int:pk>/forward/", views.triage_forward, name="forward"),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment"),

@@ -27,7 +27,7 @@ from supportdesk.mailbox import parsing, selectors, services
 from supportdesk.mailbox.exceptions import MailNotFound
 from supportdesk.mailbox.forms import AddToTicketForm, BulkForm, CreateTicketForm, ForwardForm, ReplyForm
 from supportdesk.mailbox.models import InboundAttachment, InboundMail
-from supportdesk.mailbox.quoting import split_quoted
+from supportdesk.mailbox.quoting import extract_ticket_number, split_quoted
 from supportdesk.tickets import selectors as ticket_selectors
 
 logger = logging.getLogger(__name__)
@@ -151,13 +151,32 @@ def triage_add_to_ticket(request: Request, pk: int) -> HttpResponse:
         return _invalid(request, form)
 
     def action() -> InboundMail:
-        number = form.cleaned_data["ticket"].strip().upper()
+        text = form.cleaned_data["ticket"]
+        number = extract_ticket_number(text) or text.strip().upper()
         ticket = ticket_selectors.ticket_get_for_user(user=request.user, number=number)
         return services.triage_add_to_ticket(
             actor=request.user, mail_id=pk, ticket=ticket, assignee=form.cleaned_data["assignee"]
         )
 
     return _act(request, action)
+
+
+@login_required
+@require_GET
+def triage_ticket_candidates(request: Request, pk: int) -> HttpResponse:
+    """The add-to-ticket finder's suggestions (htmx): by number, the sender's customer, full text."""
+    try:
+        mail = selectors.inbound_mail_get(pk=pk)
+    except MailNotFound as exc:
+        raise Http404(exc.message) from exc
+    # htmx sends the field under its form name; ``q`` is for a plain link
+    query = request.GET.get("q") or request.GET.get(f"m{pk}-ticket") or ""
+    candidates = selectors.ticket_candidates(user=request.user, mail=mail, query=query)
+    return render(
+        request,
+        "mailbox/triage.html#ticket-candidates",
+        {"mail": mail, "candidates": candidates, "query": query.strip()},
+    )
 
 
 @login_required

@@ -1,7 +1,7 @@
 """Writes of the mailbox app: ingest (with the threading decision), triage and quarantine, outbound mail."""
 
 from supportdesk.mailbox.parsepool import ParseJob
-from supportdesk.mailbox.services.decide import Batch, decide, ticket_for_references
+from supportdesk.mailbox.services.decide import Batch, IntakeMode, decide, is_recent, ticket_for_references, written_at
 from supportdesk.mailbox.services.ingest import (
     BATCH_SIZE,
     MAX_KEY_LENGTH,
@@ -38,10 +38,12 @@ __all__ = [
     "BATCH_SIZE",
     "MAX_KEY_LENGTH",
     "Batch",
+    "IntakeMode",
     "ParseJob",
     "QuickHeaders",
     "apply_parsed",
     "decide",
+    "is_recent",
     "mail_send",
     "mailbox_configure_from_settings",
     "mailbox_for_import",
@@ -66,4 +68,5 @@ __all__ = [
     "triage_reply",
     "triage_undo",
     "triage_undo_many",
+    "written_at",
 ]

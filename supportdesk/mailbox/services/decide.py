@@ -4,16 +4,22 @@ A mail joins a ticket only when its In-Reply-To/References name a mail of that t
 or the customer's), or when its subject names the ticket number *and* the sender already
 takes part in the ticket. Subject text alone never threads. Everything else waits in triage,
 with a ``hint`` when something looked like a follow-up but was not trusted.
+
+Threading comes first: a participant's own reply to their ticket is never held as a flood
+(automatic mail still is: loop protection). The automatic decisions (a Prio 1 keyword rule,
+the after-hours answer) act only on live mail written recently (``conf.automation_max_age``);
+an import (``IntakeMode.IMPORT``) makes none of them and counts no floods.
 """
 
 import logging
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
+from enum import StrEnum
 
 from django.conf import settings
 from django.db.models import Count
-from django.utils import translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext
 
 from supportdesk.escalation.models import Prio1Rule
@@ -22,7 +28,16 @@ from supportdesk.handover.afterhours import after_hours_acknowledge
 from supportdesk.mailbox import conf, parsing, selectors
 from supportdesk.mailbox.models import InboundMail, InboundState, OutboundMail
 from supportdesk.mailbox.quoting import extract_ticket_number
-from supportdesk.tickets.models import SUBJECT_MAX_LENGTH, Article, ArticleKind, Channel, Status, Ticket
+from supportdesk.tickets.models import (
+    SUBJECT_MAX_LENGTH,
+    Article,
+    ArticleKind,
+    Channel,
+    Contact,
+    Customer,
+    Status,
+    Ticket,
+)
 from supportdesk.tickets.selectors import contact_by_email
 from supportdesk.tickets.services import article_add, ticket_create, ticket_update
 
@@ -32,11 +47,20 @@ EMPTY_BODY = "(ohne Text)"
 CLOSED_STATUSES = (Status.RESOLVED, Status.CLOSED)
 
 
+class IntakeMode(StrEnum):
+    LIVE = "live"
+    """Mail as it arrives (the IMAP listener): every decision applies."""
+    IMPORT = "import"
+    """An archive (``mailbox import``): threaded or held in triage only; no keyword rules, no
+    flood counting, no automatic answers."""
+
+
 @dataclass
 class Batch:
     """What the decisions of one ingest batch share."""
 
     now: datetime
+    mode: IntakeMode = IntakeMode.LIVE
     own_message_ids: set[str] = field(default_factory=set)
     """Message-IDs of the batch that are our own outbound mails."""
     tickets: dict[str, int] = field(default_factory=dict)
@@ -55,7 +79,7 @@ def prefetch(batch: Batch, *, addresses: Iterable[str], references: Iterable[str
     """Look up what the decisions of a whole batch need in three queries instead of a few per mail:
     the flood counts of its senders and the tickets of all the Message-IDs its mails refer to."""
     wanted = {a.lower() for a in addresses if a} - batch.senders.keys()
-    if wanted:
+    if wanted and batch.mode is IntakeMode.LIVE:
         counts = dict(
             InboundMail.objects.filter(
                 from_address__in=wanted,
@@ -215,6 +239,43 @@ def _follow_up_new_ticket(mail: InboundMail, parsed: parsing.ParsedMail, closed:
         batch.tickets[mail.message_id] = ticket.pk
 
 
+def written_at(parsed: parsing.ParsedMail, *, now: datetime) -> datetime:
+    """When the mail was written: its Date header, or its arrival (``now``) when the Date is missing
+    or lies in the future (a wrong clock must not make a mail look fresh for days)."""
+    if parsed.date is None or parsed.date > now:
+        return now
+    return parsed.date
+
+
+def is_recent(parsed: parsing.ParsedMail, *, now: datetime) -> bool:
+    """Whether the mail is recent enough for the intake's automatic decisions."""
+    return now - written_at(parsed, now=now) <= conf.automation_max_age()
+
+
+def _thread(mail: InboundMail, parsed: parsing.ParsedMail, batch: Batch) -> tuple[int | None, str]:
+    """The ticket the mail belongs to (by references, or by number from a participant) and a hint."""
+    ticket_id = ticket_for_references(references=[*parsed.in_reply_to, *reversed(parsed.references)], batch=batch)
+    if ticket_id is not None:
+        return ticket_id, ""
+    number = extract_ticket_number(parsed.subject)
+    if not number:
+        return None, ""
+    ticket = Ticket.objects.filter(number=number).first()
+    if ticket is None:
+        return None, _text("Names %(number)s, but there is no such ticket.", number=number)
+    if mail.from_address.lower() in selectors.ticket_participants(ticket=ticket):
+        return ticket.pk, ""
+    return None, _text("Names %(number)s, but the sender is not a participant of it.", number=number)
+
+
+def _participant_reply(mail: InboundMail, parsed: parsing.ParsedMail, ticket_id: int | None) -> bool:
+    """A person's mail into a ticket they take part in: never held as a flood (a busy customer)."""
+    if ticket_id is None or parsed.is_automatic or not mail.from_address:
+        return False
+    ticket = Ticket.objects.filter(pk=ticket_id).first()
+    return ticket is not None and mail.from_address.lower() in selectors.ticket_participants(ticket=ticket)
+
+
 def decide(*, mail: InboundMail, parsed: parsing.ParsedMail, batch: Batch) -> None:
     """Set ``mail``'s state (and ticket and article) from its parsed content; writes articles and
     ticket changes, never the mail row itself (the caller stores it)."""
@@ -225,7 +286,9 @@ def decide(*, mail: InboundMail, parsed: parsing.ParsedMail, batch: Batch) -> No
         mail.state = InboundState.IGNORED
         mail.hint = _text("Our own outbound mail came back.")
         return
-    if _flooding(mail, batch):
+    ticket_id, hint = (None, "") if parsed.is_bounce else _thread(mail, parsed, batch)
+    live = batch.mode is IntakeMode.LIVE
+    if live and _flooding(mail, batch) and not _participant_reply(mail, parsed, ticket_id):
         mail.flood = True
         _triage(
             mail,
@@ -235,47 +298,65 @@ def decide(*, mail: InboundMail, parsed: parsing.ParsedMail, batch: Batch) -> No
     if parsed.is_bounce:
         _bounce(mail, parsed, batch)
         return
-    ticket_id = ticket_for_references(references=[*parsed.in_reply_to, *reversed(parsed.references)], batch=batch)
-    hint = ""
-    if ticket_id is None:
-        number = extract_ticket_number(parsed.subject)
-        if number:
-            ticket = Ticket.objects.filter(number=number).first()
-            if ticket is None:
-                hint = _text("Names %(number)s, but there is no such ticket.", number=number)
-            elif mail.from_address.lower() in selectors.ticket_participants(ticket=ticket):
-                ticket_id = ticket.pk
-            else:
-                hint = _text("Names %(number)s, but the sender is not a participant of it.", number=number)
-    if ticket_id is None:
-        if _prio1_by_rule(mail, parsed, batch):
-            return  # outside the windows the escalation's policy answers the customer, not the after-hours reply
-        _triage(mail, hint)
-        _after_hours_reply(mail, parsed, batch)
+    if ticket_id is not None:
+        _follow_up(mail, parsed, ticket_id, batch)
         return
-    _follow_up(mail, parsed, ticket_id, batch)
+    recent = is_recent(parsed, now=batch.now)
+    if live:
+        match = _prio1_rule_match(mail, parsed, batch)
+        if match is not None:
+            if recent:
+                # outside the windows the escalation's policy answers the customer, not the after-hours reply
+                _prio1_create(mail, parsed, batch, *match)
+                return
+            with translation.override(settings.LANGUAGE_CODE):
+                written = formats.date_format(
+                    timezone.localtime(written_at(parsed, now=batch.now)), "SHORT_DATETIME_FORMAT"
+                )
+            stale = _text(
+                "The Prio 1 rule “%(rule)s” matches, but the mail was written on %(written)s: "
+                "too old for an automatic Prio 1, please check it.",
+                rule=match[0].name,
+                written=written,
+            )
+            hint = f"{stale} {hint}".strip()
+    _triage(mail, hint)
+    if live and recent:
+        _after_hours_reply(mail, parsed, batch)
 
 
-def _prio1_by_rule(mail: InboundMail, parsed: parsing.ParsedMail, batch: Batch) -> bool:
-    """A mail that an admin's keyword rule marks as a production outage becomes a Prio 1
-    ticket at once (R13): creating it starts the escalation in this same transaction."""
+def _prio1_rule_match(
+    mail: InboundMail, parsed: parsing.ParsedMail, batch: Batch
+) -> tuple[Prio1Rule, Contact | None, Customer | None] | None:
+    """The admin's keyword rule that marks this mail as a production outage, with the sender's
+    contact and customer; None for automatic mail or when no rule matches."""
     if parsed.is_automatic:
-        return False
+        return None
     if batch.prio1_rules_active is None:
         batch.prio1_rules_active = Prio1Rule.objects.filter(active=True).exists()
     if not batch.prio1_rules_active:
-        return False
+        return None
     address = mail.from_address.lower()
     contact = contact_by_email(address=address) if address else None
     customer = contact.customer if contact is not None else None
-    body = article_body(parsed)
-    rule = prio1_rule_for_mail(customer=customer, subject=parsed.subject, body=body)
-    if rule is None:
-        return False
+    rule = prio1_rule_for_mail(customer=customer, subject=parsed.subject, body=article_body(parsed))
+    return None if rule is None else (rule, contact, customer)
+
+
+def _prio1_create(
+    mail: InboundMail,
+    parsed: parsing.ParsedMail,
+    batch: Batch,
+    rule: Prio1Rule,
+    contact: Contact | None,
+    customer: Customer | None,
+) -> None:
+    """The mail becomes a Prio 1 ticket at once (R13): creating it starts the escalation in this
+    same transaction."""
     ticket = ticket_create(
         actor=None,
         subject=(parsed.subject.strip() or EMPTY_BODY)[:SUBJECT_MAX_LENGTH],
-        body=body,
+        body=article_body(parsed),
         priority=1,
         channel=Channel.MAIL,
         customer=customer,
@@ -288,16 +369,10 @@ def _prio1_by_rule(mail: InboundMail, parsed: parsing.ParsedMail, batch: Batch) 
     mail.hint = _clip(_text("Prio 1 by the rule “%(rule)s”.", rule=rule.name), 500)
     if mail.message_id:
         batch.tickets[mail.message_id] = ticket.pk
-    logger.warning("mail from %s made Prio 1 ticket %s by rule %s", address, ticket.number, rule.name)
-    return True
-
-
-AFTER_HOURS_FRESHNESS = timedelta(hours=2)
-"""Only mail written this recently is answered after hours: an import of old mail answers nobody."""
+    logger.warning("mail from %s made Prio 1 ticket %s by rule %s", mail.from_address, ticket.number, rule.name)
 
 
 def _after_hours_reply(mail: InboundMail, parsed: parsing.ParsedMail, batch: Batch) -> None:
-    """R15: a person writing after hours learns once a day when support resumes."""
-    if parsed.date is None or abs(batch.now - parsed.date) > AFTER_HOURS_FRESHNESS:
-        return
+    """R15: a person writing after hours learns once a day when support resumes (the caller
+    passes only live, recent mail: an old mail or an import answers nobody)."""
     after_hours_acknowledge(inbound_mail=mail, now=batch.now, parsed=parsed)

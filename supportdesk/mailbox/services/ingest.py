@@ -27,7 +27,7 @@ from supportdesk.mailbox import conf, parsing
 from supportdesk.mailbox.exceptions import MailboxConfigError
 from supportdesk.mailbox.models import InboundAttachment, InboundMail, InboundState, Mailbox, OutboundMail
 from supportdesk.mailbox.parsepool import ParseJob
-from supportdesk.mailbox.services.decide import Batch, decide, prefetch
+from supportdesk.mailbox.services.decide import Batch, IntakeMode, decide, prefetch
 
 logger = logging.getLogger(__name__)
 
@@ -153,6 +153,7 @@ def mails_ingest(
     items: Sequence[tuple[int | None, bytes]],
     now: datetime | None = None,
     parse_job: ParseJob | None = None,
+    mode: IntakeMode = IntakeMode.LIVE,
 ) -> list[InboundMail]:
     """Store each ``(uid, raw)`` once and decide it (``decide.decide``): follow-up → article,
     unreadable → quarantine, our own mail coming back → ignored, anything else → triage.
@@ -161,7 +162,8 @@ def mails_ingest(
     One transaction for the whole batch (durable: the caller moves the mails on the server only
     after this commit). A mail the parser cannot read never stops the others. ``parse_job``
     (from ``parse_job_for(items)``) carries parsing started earlier, e.g. while the previous
-    batch was written.
+    batch was written. ``mode=IntakeMode.IMPORT`` (an archive) threads and holds in triage only:
+    no Prio 1 keyword rules, no flood counting, no automatic answers.
     """
     now = now or timezone.now()
     prepared = []
@@ -224,6 +226,7 @@ def mails_ingest(
     # 3. Decide them in order, with the lookups of the whole batch done at once.
     batch = Batch(
         now=now,
+        mode=mode,
         own_message_ids=set(
             OutboundMail.objects.filter(
                 message_id__in=[p[2].message_id for p in prepared if p[2].message_id]

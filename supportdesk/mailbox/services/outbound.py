@@ -1,4 +1,7 @@
-"""Mail we send: replies and forwards over SMTP (the default mailer), each stored as OutboundMail.
+"""Mail we send: replies and forwards over SMTP, each stored as OutboundMail.
+
+A reply or forward of a mail that came in through a mailbox with its own SMTP account goes out
+through that account (and from its sender address); everything else through the global mailer.
 
 Every mail gets our own Message-ID, so that answers to it thread back into its ticket, and
 carries the thread (In-Reply-To, References) and the ticket number in its subject.
@@ -14,6 +17,7 @@ from email.message import Message
 from typing import Any
 
 from django.core.mail import EmailMessage, make_msgid
+from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from django.db import transaction
 from django.tasks import Task
 from django.utils import timezone
@@ -22,7 +26,7 @@ from django.utils.translation import gettext as _
 from supportdesk.accounts.models import User
 from supportdesk.mailbox import conf, parsing
 from supportdesk.mailbox.exceptions import AutoAnswerRefused, MailCannotBeSent
-from supportdesk.mailbox.models import InboundMail, InboundState, OutboundMail, OutboundStatus
+from supportdesk.mailbox.models import InboundMail, InboundState, Mailbox, OutboundMail, OutboundStatus, Security
 from supportdesk.mailbox.quoting import normalize_subject
 from supportdesk.tickets.models import ArticleKind, ContactEmail, Ticket
 from supportdesk.tickets.services import article_add
@@ -46,11 +50,46 @@ def enqueue_at(task: Task[Any, Any], when: datetime, **kwargs: Any) -> None:
         task.enqueue(**kwargs)
 
 
+SMTP_TIMEOUT = 10
+
+
+def mailbox_mailer(mailbox: Mailbox | None) -> SmtpBackend | None:
+    """The SMTP connection of ``mailbox``'s own account; None: use the global mailer."""
+    if mailbox is None or not mailbox.has_own_smtp:
+        return None
+    # Built as Django's mailers registry builds a MAILERS entry (alias + OPTIONS), from the row.
+    return SmtpBackend(
+        alias=f"mailbox:{mailbox.name}",
+        host=mailbox.smtp_host,
+        port=mailbox.smtp_port,
+        username=mailbox.smtp_username,
+        password=mailbox.smtp_password,
+        use_tls=mailbox.smtp_security == Security.STARTTLS,
+        use_ssl=mailbox.smtp_security == Security.TLS,
+        timeout=SMTP_TIMEOUT,
+    )
+
+
+def mailbox_sender(mailbox: Mailbox | None) -> str:
+    """The From of replies and forwards from ``mailbox``'s mails."""
+    if mailbox is not None and mailbox.has_own_smtp and mailbox.smtp_from:
+        return mailbox.smtp_from
+    return conf.from_address()
+
+
+def _send(message: EmailMessage, mailbox: Mailbox | None) -> None:
+    mailer = mailbox_mailer(mailbox)
+    if mailer is None:
+        message.send()
+    else:
+        mailer.send_messages([message])
+
+
 class StoredMessage(EmailMessage):
     """A mail sent exactly as it was stored (queued earlier): same bytes, same Message-ID."""
 
-    def __init__(self, *, raw: bytes, recipients: Sequence[str]) -> None:
-        super().__init__(from_email=conf.from_address(), to=list(recipients))
+    def __init__(self, *, raw: bytes, recipients: Sequence[str], sender: str) -> None:
+        super().__init__(from_email=sender, to=list(recipients))
         self.raw = raw
 
     def message(self, *, policy: Any = email_policy.default) -> Message:  # type: ignore[override]
@@ -117,8 +156,9 @@ def mail_send(
     if automatic:
         headers["Auto-Submitted"] = "auto-replied"
     subject = subject_with_number(subject, ticket)
+    mailbox = inbound.mailbox if inbound is not None else None
     message = EmailMessage(
-        subject=subject, body=body, from_email=conf.from_address(), to=recipients, cc=copies, headers=headers
+        subject=subject, body=body, from_email=mailbox_sender(mailbox), to=recipients, cc=copies, headers=headers
     )
     if attach_original and inbound is not None:
         original = message_from_bytes(bytes(inbound.raw), policy=email_policy.default)
@@ -156,7 +196,7 @@ def mail_send(
         logger.info("mail %s to %s queued until %s", message_id, recipients, send_after.isoformat())
         return outbound
     try:
-        message.send()
+        _send(message, mailbox)
     except (smtplib.SMTPException, OSError) as exc:
         logger.warning("mail %s to %s failed: %s", message_id, recipients, exc)
         raise MailCannotBeSent(_("The mail server did not take the mail: %(error)s") % {"error": exc}) from exc
@@ -194,9 +234,10 @@ def outbound_mail_deliver(*, outbound_id: int, now: datetime | None = None) -> O
     # On SQLite select_for_update is a no-op: this write takes the database lock before the send.
     outbound.attempts += 1
     outbound.save(update_fields=["attempts"])
-    message = StoredMessage(raw=bytes(outbound.raw), recipients=outbound.addresses)
+    mailbox = Mailbox.objects.filter(mails__pk=outbound.inbound_id).first() if outbound.inbound_id else None
+    message = StoredMessage(raw=bytes(outbound.raw), recipients=outbound.addresses, sender=mailbox_sender(mailbox))
     try:
-        message.send()
+        _send(message, mailbox)
     except (smtplib.SMTPException, OSError) as exc:
         outbound.last_error = str(exc)[:2000]
         if outbound.attempts <= len(SEND_RETRY_DELAYS):

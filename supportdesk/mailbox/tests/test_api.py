@@ -148,3 +148,61 @@ def test_quarantine_page_for_coordinators_only(client, coordinator, agent, mailb
     assert "kaputt" in client.get("/mailbox/quarantine/").content.decode()
     client.post(f"/mailbox/quarantine/{mail.pk}/retry/")
     assert InboundMail.objects.get().state == InboundState.TRIAGE
+
+
+# --- the add-to-ticket finder ---------------------------------------------------------
+
+
+@pytest.fixture
+def printer_tickets(db):
+    from supportdesk.tickets.tests.factories import ContactEmailFactory, ContactFactory, CustomerFactory
+
+    erika = ContactEmailFactory(address="erika@kunde.example").contact
+    own = ticket_create(actor=None, subject="Drucker im Lager", body="x", contact=erika, customer=erika.customer)
+    other = ContactFactory(customer=CustomerFactory(name="Bäckerei Huber"))
+    foreign = ticket_create(actor=None, subject="Drucker streikt", body="x", contact=other, customer=other.customer)
+    return own, foreign
+
+
+def test_ticket_candidates_in_the_api(api, mailbox, printer_tickets):
+    own, foreign = printer_tickets
+    mail = ingest(mailbox, make_mail(1))
+    response = api.get(f"/api/v1/triage/{mail.pk}/ticket-candidates", {"q": "drucker"})
+    assert response.status_code == 200
+    assert [(r["number"], r["source"]) for r in response.json()] == [
+        (own.number, "customer"),
+        (foreign.number, "search"),
+    ]
+    assert response.json()[1]["customer"] == "Bäckerei Huber"
+    assert api.get(f"/api/v1/triage/{mail.pk}/ticket-candidates").json()[0]["number"] == own.number
+    missing = api.get("/api/v1/triage/999999/ticket-candidates")
+    assert missing.status_code == 404
+    assert "detail" in missing.json()
+
+
+def test_ticket_candidates_are_in_the_openapi_schema(api):
+    schema = api.get("/api/v1/schema/", {"format": "json"}).json()
+    operation = schema["paths"]["/api/v1/triage/{id}/ticket-candidates"]["get"]
+    assert operation["operationId"] == "triage_ticket_candidates"
+    assert [p["name"] for p in operation["parameters"] if p["in"] == "query"] == ["q"]
+
+
+def test_ticket_finder_page_partial_and_add_by_chosen_number(client, coordinator, mailbox, printer_tickets):
+    own, foreign = printer_tickets
+    mail = ingest(mailbox, make_mail(1))
+    client.force_login(coordinator)
+    page = client.get("/mailbox/triage/").content.decode()
+    assert "data-ticket-finder" in page and f'aria-controls="ticket-candidates-{mail.pk}"' in page
+    response = client.get(f"/mailbox/triage/{mail.pk}/ticket-candidates/", {f"m{mail.pk}-ticket": "Drucker"},
+                          headers={"HX-Request": "true"})  # fmt: skip
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" not in html  # just the list
+    assert html.index(own.number) < html.index(foreign.number)
+    assert f'data-number="{foreign.number}"' in html
+    none = client.get(f"/mailbox/triage/{mail.pk}/ticket-candidates/", {"q": "gibtsnicht"}).content.decode()
+    assert "Kein passendes Ticket." in none
+    # the finder put the chosen number into the field
+    client.post(f"/mailbox/triage/{mail.pk}/add-to-ticket/", {f"m{mail.pk}-ticket": f" {foreign.number.lower()} "})
+    mail.refresh_from_db()
+    assert mail.ticket == foreign

@@ -114,3 +114,59 @@ def test_triage_by_keyboard_with_undo(page, coordinator, agent, three_mails, csp
     page.keyboard.press("z")
     page.get_by_text("Rückgängig gemacht: 2 Mails warten wieder in der Triage.").wait_for()
     assert InboundMail.objects.filter(state=InboundState.TRIAGE).count() == 3
+
+
+def test_add_to_ticket_finder_by_keyboard(page, coordinator, three_mails, csp_violations):
+    from supportdesk.tickets.services import ticket_create
+    from supportdesk.tickets.tests.factories import ContactEmailFactory, ContactFactory, CustomerFactory
+
+    erika = ContactEmailFactory(address="erika@kunde.example").contact
+    own = ticket_create(actor=None, subject="Drucker im Lager", body="x", contact=erika, customer=erika.customer)
+    vpn = ticket_create(actor=None, subject="VPN bricht ab", body="x", contact=erika, customer=erika.customer)
+    other = ContactFactory(customer=CustomerFactory(name="Bäckerei Huber"))
+    foreign = ticket_create(actor=None, subject="Drucker streikt", body="x", contact=other, customer=other.customer)
+
+    page.goto(reverse("accounts:login"))
+    page.get_by_label("Benutzername").fill("horst")
+    page.get_by_label("Passwort").fill(PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+    page.wait_for_url("**/roster/today/")
+    page.goto(reverse("mailbox:triage"))
+    newest = three_mails[-1]
+    finder = page.locator(f"#mail-{newest.pk} [data-ticket-finder]")
+    options = page.locator(f"#ticket-candidates-{newest.pk} [data-ticket-candidate]")
+
+    # a focuses the finder, which at once offers the sender's customer's open tickets
+    page.keyboard.press("a")
+    assert finder.evaluate("el => el === document.activeElement")
+    options.first.wait_for()
+    assert sorted(options.evaluate_all("els => els.map(e => e.dataset.number)")) == sorted([own.number, vpn.number])
+    assert finder.get_attribute("aria-expanded") == "true"
+
+    # typing narrows it: the customer's ticket first, then the full-text search
+    page.keyboard.type("Drucker")
+    page.wait_for_function(
+        """([mail, wanted]) => [...document.querySelectorAll(`#ticket-candidates-${mail} [data-ticket-candidate]`)]
+            .map(e => e.dataset.number).join(" ") === wanted""",
+        arg=[newest.pk, f"{own.number} {foreign.number}"],
+    )
+    # j and k are letters here, not shortcuts; arrows move through the suggestions
+    assert finder.input_value() == "Drucker"
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    assert options.nth(1).get_attribute("aria-selected") == "true"
+    assert finder.get_attribute("aria-activedescendant") == options.nth(1).get_attribute("id")
+    shot(page, "mailbox-triage-ticket-finder")
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("ArrowUp")  # wraps around to the last one
+    assert options.nth(1).get_attribute("aria-selected") == "true"
+    # Enter takes the number; the list closes; Enter again adds the mail
+    page.keyboard.press("Enter")
+    assert finder.input_value() == foreign.number
+    assert finder.get_attribute("aria-expanded") == "false"
+    assert not page.locator(f"#ticket-candidates-{newest.pk}").is_visible()
+    page.keyboard.press("Enter")
+    page.locator("#triage-toast").wait_for()
+    newest.refresh_from_db()
+    assert newest.ticket == foreign
+    assert newest.state == InboundState.ARTICLE

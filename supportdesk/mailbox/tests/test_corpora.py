@@ -1,4 +1,5 @@
-"""Every corpus mail parses; Zammad's expectations for sender, subject and attachments hold.
+"""Every corpus mail parses and goes through the real intake (the IMAP listener's entry point)
+to exactly one outcome; Zammad's expectations for sender, subject and attachments hold.
 
 The corpora live beside the repository (``../shared/corpora``) and are never copied
 into it (several are AGPL); see that folder's README.
@@ -11,6 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from supportdesk.mailbox import services
+from supportdesk.mailbox.models import InboundMail, InboundState, Mailbox
 from supportdesk.mailbox.parsing import parse
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -43,13 +46,22 @@ def _ids(paths: list[Path]) -> list[str]:
 ALL_MAILS = _mails(MAIL_CORPORA)
 
 
+def _mail_params() -> list:
+    """One param per corpus mail; a single skipped one naming the folder when the corpora are absent."""
+    if not ALL_MAILS:
+        reason = f"corpus folder {MAIL_CORPORA} is absent or empty (expected beside the repository)"
+        return [pytest.param(None, marks=pytest.mark.skip(reason=reason), id="no-corpora")]
+    return [pytest.param(path, id=id_) for path, id_ in zip(ALL_MAILS, _ids(ALL_MAILS), strict=True)]
+
+
 def test_corpora_present():
-    _skip_if_absent(MAIL_CORPORA)
+    if not MAIL_CORPORA.is_dir():
+        pytest.skip(f"corpus folder {MAIL_CORPORA} is absent (expected beside the repository)")
     counts = {folder: len(_mails(MAIL_CORPORA / folder)) for folder in ("django-helpdesk", "freescout", "zammad")}
     assert counts == {"django-helpdesk": 6, "freescout": 8, "zammad": 24}
 
 
-@pytest.mark.parametrize("path", ALL_MAILS, ids=_ids(ALL_MAILS))
+@pytest.mark.parametrize("path", _mail_params())
 @pytest.mark.parametrize("line_ending", ["as stored", "crlf"])
 def test_every_mail_parses(path, line_ending):
     raw = _raw(path)
@@ -173,3 +185,56 @@ def test_zammad_windows_1250_without_header_block_start():
     parsed = parse(_raw(ZAMMAD / "mail068.box"))
     assert "Čtvrtek" in parsed.html
     assert "přesvědčen" in parsed.text
+
+
+# --- the whole intake, not just the parser ---------------------------------------------
+
+INTAKE_OUTCOMES = {InboundState.ARTICLE, InboundState.TRIAGE, InboundState.QUARANTINE}
+
+
+@pytest.fixture
+def corpus_mailbox(db) -> Mailbox:
+    return Mailbox.objects.create(name="support", host="127.0.0.1", port=143, security="plain")
+
+
+def _assert_intake_outcome(mail: InboundMail) -> None:
+    assert mail.pk is not None
+    assert mail.state in INTAKE_OUTCOMES, f"{mail.dedupe_key} ended as {mail.state}"
+    if mail.state == InboundState.QUARANTINE:
+        assert mail.reason.strip(), f"{mail.dedupe_key} was quarantined without a reason"
+    elif mail.state == InboundState.ARTICLE:
+        assert mail.ticket_id is not None and mail.article_id is not None
+
+
+@pytest.mark.parametrize("path", _mail_params())
+def test_every_mail_goes_through_the_intake(path, corpus_mailbox):
+    """One corpus mail through the listener's entry point: one stored row with a final outcome."""
+    raw = _raw(path)
+    items = [(1, raw)]
+    results = services.mails_ingest(mailbox=corpus_mailbox, items=items, parse_job=services.parse_job_for(items))
+    assert len(results) == 1
+    assert InboundMail.objects.count() == 1
+    stored = InboundMail.objects.get()
+    assert stored.pk == results[0].pk
+    assert bytes(stored.raw) == raw
+    _assert_intake_outcome(stored)
+
+
+def test_all_corpus_mails_in_one_batch_give_one_result_each(corpus_mailbox):
+    """All of them as one IMAP batch (parsed in the parse pool, as the listener does): one result
+    per mail, in order, and a mail is only ever one row."""
+    if not MAIL_CORPORA.is_dir():
+        pytest.skip(f"corpus folder {MAIL_CORPORA} is absent (expected beside the repository)")
+    raws = [_raw(path) for path in ALL_MAILS]
+    items = [(uid, raw) for uid, raw in enumerate(raws, start=1)]
+    results = services.mails_ingest(mailbox=corpus_mailbox, items=items, parse_job=services.parse_job_for(items))
+    assert len(results) == len(ALL_MAILS)
+    for (uid, raw), path, mail in zip(items, ALL_MAILS, results, strict=True):
+        mail.refresh_from_db()
+        _assert_intake_outcome(mail)
+        if mail.imap_uid == uid:  # stored for this item, not an earlier duplicate of it
+            assert bytes(mail.raw) == raw, path
+    assert InboundMail.objects.count() == len({mail.pk for mail in results})
+    # ingesting the batch again adds nothing: every mail is recognised
+    again = services.mails_ingest(mailbox=corpus_mailbox, items=items)
+    assert [m.pk for m in again] == [m.pk for m in results]

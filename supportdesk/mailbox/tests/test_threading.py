@@ -198,11 +198,15 @@ def test_bounce_for_an_unknown_mail_waits_in_triage(mailbox, db):
     assert mail.is_bounce
 
 
-def test_a_flooding_sender_is_held_in_triage(mailbox, ticket, settings):
+AUTO_REPLY = "Auto-Submitted: auto-replied"
+
+
+def test_a_flooding_automatic_sender_is_held_in_triage(mailbox, ticket, settings):
+    """Loop protection: an auto-responder answering the ticket's mails is held, even as a participant."""
     settings.SUPPORTDESK_MAIL_FLOOD_LIMIT = 3
     first_mail_of(mailbox, ticket)
     now = timezone.now()
-    items = [(None, make_mail(n, in_reply_to="<mail-1@kunde.example>")) for n in range(2, 7)]
+    items = [(None, make_mail(n, in_reply_to="<mail-1@kunde.example>", extra_headers=AUTO_REPLY)) for n in range(2, 7)]
     mails = services.mails_ingest(mailbox=mailbox, items=items, now=now)
     # mail-1 (earlier) + 2 more are within the limit; the others are stored, in triage, marked flood
     assert [m.state for m in mails] == [InboundState.ARTICLE] * 2 + [InboundState.TRIAGE] * 3
@@ -211,7 +215,37 @@ def test_a_flooding_sender_is_held_in_triage(mailbox, ticket, settings):
     # ten minutes later the sender is welcome again
     [later] = services.mails_ingest(
         mailbox=mailbox,
-        items=[(None, make_mail(9, in_reply_to="<mail-1@kunde.example>"))],
+        items=[(None, make_mail(9, in_reply_to="<mail-1@kunde.example>", extra_headers=AUTO_REPLY))],
         now=now + timedelta(minutes=11),
     )
     assert later.state == InboundState.ARTICLE
+
+
+def test_a_participants_many_replies_to_their_own_ticket_are_not_held(mailbox, ticket, settings):
+    """A busy customer answering in their own ticket is no flood: threading comes before the flood check."""
+    settings.SUPPORTDESK_MAIL_FLOOD_LIMIT = 3
+    first_mail_of(mailbox, ticket)
+    now = timezone.now()
+    replies = [(None, make_mail(n, in_reply_to="<mail-1@kunde.example>")) for n in range(2, 7)]
+    by_number = [(None, make_mail(7, subject=f"AW: [{ticket.number}] Drucker"))]
+    mails = services.mails_ingest(mailbox=mailbox, items=replies + by_number, now=now)
+    assert [m.state for m in mails] == [InboundState.ARTICLE] * 6
+    assert not any(m.flood for m in mails)
+    assert {m.ticket_id for m in mails} == {ticket.pk}
+    # the same sender's new mails (no ticket) beyond the limit are still held
+    [new] = services.mails_ingest(mailbox=mailbox, items=[(None, make_mail(8, subject="Ganz neu"))], now=now)
+    assert new.state == InboundState.TRIAGE
+    assert new.flood
+
+
+def test_a_stranger_flooding_a_ticket_by_references_is_held(mailbox, ticket, settings):
+    settings.SUPPORTDESK_MAIL_FLOOD_LIMIT = 3
+    first_mail_of(mailbox, ticket)
+    items = [
+        (None, mail_from("Spam <spam@fremd.example>", n, "Re", in_reply_to="<mail-1@kunde.example>"))
+        for n in range(2, 7)
+    ]
+    mails = services.mails_ingest(mailbox=mailbox, items=items, now=timezone.now())
+    # the stranger's first three join the ticket (references thread), the rest are held
+    assert [m.flood for m in mails] == [False] * 3 + [True] * 2
+    assert [m.state for m in mails[3:]] == [InboundState.TRIAGE] * 2

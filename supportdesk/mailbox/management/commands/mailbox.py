@@ -1,7 +1,9 @@
 """``manage.py mailbox import PATH`` (``supportdesk mailbox import PATH``): take in an mbox file,
 a Maildir or a folder of .eml files through the same ingest as IMAP.
 
-Batches of 200 in one transaction each; every mail is stored once (dedupe keys), so an
+The mails are taken in as an archive (``IntakeMode.IMPORT``): threaded into their tickets or
+held in triage, but no Prio 1 keyword rule fires, no sender is flood-flagged and nobody gets an
+automatic answer. Batches of 200 in one transaction each; every mail is stored once (dedupe keys), so an
 interrupted import is resumed by running it again.
 """
 
@@ -97,7 +99,8 @@ class Command(BaseCommand):
     @staticmethod
     def _ingest(target: Mailbox, batch: list[tuple[int | None, bytes]], counts: dict[str, int]) -> None:
         now = timezone.now()
-        results = services.mails_ingest(mailbox=target, items=batch, now=now)
+        # An archive pages nobody and answers nobody: no keyword rules, no flood counts, no auto-answers.
+        results = services.mails_ingest(mailbox=target, items=batch, now=now, mode=services.IntakeMode.IMPORT)
         # Rows stored by this call carry its ``now``; a mail twice in one batch is one object.
         new = {mail.pk: mail for mail in results if mail.received_at == now}
         counts["new"] += len(new)

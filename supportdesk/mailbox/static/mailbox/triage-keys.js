@@ -4,6 +4,8 @@
 //
 // j/k or arrows: next/previous mail · Enter/o: open · t: create ticket · a: add to ticket
 // r: answer · f: forward · x: select · z/u: undo · ?: help. Nothing fires while typing in a field.
+// The add-to-ticket finder (a combobox whose suggestions htmx loads): ↑/↓ move through them,
+// Enter takes the number into the field (Enter again adds the mail), Escape closes the list.
 (function () {
   "use strict";
 
@@ -228,7 +230,91 @@
     }
   }
 
+  // --- the add-to-ticket finder ------------------------------------------------------
+
+  function finderList(input) {
+    return document.getElementById(input.getAttribute("aria-controls"));
+  }
+
+  function finderOptions(list) {
+    return list && !list.hidden ? Array.prototype.slice.call(list.querySelectorAll("[data-ticket-candidate]")) : [];
+  }
+
+  function finderOpen(input, open) {
+    var list = finderList(input);
+    if (list) {
+      list.hidden = !open;
+    }
+    input.setAttribute("aria-expanded", open ? "true" : "false");
+    if (!open) {
+      input.removeAttribute("aria-activedescendant");
+    }
+  }
+
+  function finderActivate(input, options, index) {
+    options.forEach(function (option, i) {
+      option.setAttribute("aria-selected", i === index ? "true" : "false");
+      option.classList.toggle("is-active", i === index);
+    });
+    input.setAttribute("aria-activedescendant", options[index].id);
+    options[index].scrollIntoView({ block: "nearest" });
+  }
+
+  function finderChoose(input, option) {
+    input.value = option.getAttribute("data-number");
+    finderOpen(input, false);
+    input.focus();
+  }
+
+  function onFinderKey(event) {
+    var input = event.target;
+    if (!input || !input.matches || !input.matches("[data-ticket-finder]") || event.isComposing) {
+      return;
+    }
+    var options = finderOptions(finderList(input));
+    var active = options.findIndex(function (option) {
+      return option.getAttribute("aria-selected") === "true";
+    });
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      if (!options.length) {
+        return;
+      }
+      event.preventDefault();
+      var step = event.key === "ArrowDown" ? 1 : -1;
+      var next = active < 0 ? (step > 0 ? 0 : options.length - 1) : (active + step + options.length) % options.length;
+      finderActivate(input, options, next);
+    } else if (event.key === "Enter" && !event.ctrlKey && !event.metaKey && active >= 0) {
+      event.preventDefault(); // the first Enter takes the ticket, the next one adds the mail
+      finderChoose(input, options[active]);
+    } else if (event.key === "Escape" && options.length) {
+      event.preventDefault(); // a second Escape leaves the field
+      finderOpen(input, false);
+    }
+  }
+
+  // Capture phase: the finder sees its keys before the page's shortcuts do.
+  document.addEventListener("keydown", onFinderKey, true);
   document.addEventListener("keydown", onKey);
+  document.addEventListener("click", function (event) {
+    var option = event.target.closest && event.target.closest("[data-ticket-candidate]");
+    var list = option && option.closest("[role=listbox]");
+    var input = list && document.querySelector('[data-ticket-finder][aria-controls="' + list.id + '"]');
+    if (input) {
+      finderChoose(input, option);
+    }
+  });
+  document.body.addEventListener("htmx:afterSettle", function (event) {
+    var list = event.detail && event.detail.elt;
+    var input = list && list.id && document.querySelector('[data-ticket-finder][aria-controls="' + list.id + '"]');
+    if (input) {
+      input.setAttribute("aria-expanded", list.hidden ? "false" : "true");
+      // settling ends a moment after the swap: keep a choice already made among the new options
+      var active = input.getAttribute("aria-activedescendant");
+      if (active && !list.querySelector('[id="' + active + '"]')) {
+        input.removeAttribute("aria-activedescendant");
+      }
+    }
+  });
 
   mails.forEach(function (mail, index) {
     mail.addEventListener("focusin", function () {
