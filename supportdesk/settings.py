@@ -206,6 +206,17 @@ STORAGES = {
 }
 MEDIA_ROOT = DATA_DIR / "media"
 
+
+def env_count(name: str, default: int) -> int:
+    """A whole number, 0 or more, from the environment; a clear error at start-up otherwise."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit():
+        raise ImproperlyConfigured(f"{name} must be a whole number, 0 or more (got {raw!r}).")
+    return int(raw)
+
+
 # --- Outgoing mail (Django 6.1 MAILERS) -------------------------------------
 
 
@@ -238,12 +249,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # A coordinator hears that a person cannot be reached (every channel of a notice failed) at most
 # once per person within this many minutes; later failures only go to the delivery log, linked to
 # that notice. 0 tells of every failure. Prio 1 cases are not affected: the coordinator is always told.
-_unreachable = os.environ.get("SUPPORTDESK_UNREACHABLE_NOTICE_MINUTES", "60")
-if not _unreachable.isdigit():
-    raise ImproperlyConfigured(
-        f"SUPPORTDESK_UNREACHABLE_NOTICE_MINUTES must be a whole number of minutes, 0 or more (got {_unreachable!r})."
-    )
-SUPPORTDESK_UNREACHABLE_NOTICE_MINUTES = int(_unreachable)
+SUPPORTDESK_UNREACHABLE_NOTICE_MINUTES = env_count("SUPPORTDESK_UNREACHABLE_NOTICE_MINUTES", 60)
 
 # --- Incoming mail (IMAP) -----------------------------------------------------
 
@@ -273,6 +279,22 @@ def imap_mailbox_from_url(url: str) -> dict[str, object]:
 
 IMAP_URL = os.environ.get("SUPPORTDESK_IMAP_URL", "")
 SUPPORTDESK_IMAP_MAILBOX = imap_mailbox_from_url(IMAP_URL) if IMAP_URL else None
+# A PEM file of certificates (a company CA, a self-signed server) trusted for IMAPS/STARTTLS.
+SUPPORTDESK_IMAP_CA_FILE = os.environ.get("SUPPORTDESK_IMAP_CA_FILE", "")
+# A follow-up to a resolved or closed ticket: "reopen" it or start a linked "new_ticket".
+SUPPORTDESK_MAIL_CLOSED_FOLLOWUP = os.environ.get("SUPPORTDESK_MAIL_CLOSED_FOLLOWUP", "reopen")
+if SUPPORTDESK_MAIL_CLOSED_FOLLOWUP not in {"reopen", "new_ticket"}:
+    raise ImproperlyConfigured(
+        f"SUPPORTDESK_MAIL_CLOSED_FOLLOWUP must be reopen or new_ticket (got {SUPPORTDESK_MAIL_CLOSED_FOLLOWUP!r})."
+    )
+# More mails than this from one sender within 10 minutes are held in triage as a flood.
+SUPPORTDESK_MAIL_FLOOD_LIMIT = env_count("SUPPORTDESK_MAIL_FLOOD_LIMIT", 20)
+# A larger raw mail is kept as it is and held in triage unparsed.
+SUPPORTDESK_MAIL_MAX_BYTES = env_count("SUPPORTDESK_MAIL_MAX_BYTES", 25 * 1024 * 1024)
+# Only mail written this recently triggers a Prio 1 keyword rule or the after-hours answer.
+SUPPORTDESK_MAIL_AUTOMATION_MAX_AGE_MINUTES = env_count("SUPPORTDESK_MAIL_AUTOMATION_MAX_AGE_MINUTES", 120)
+# How long a triage action can be undone; replies and forwards leave after it.
+SUPPORTDESK_TRIAGE_UNDO_SECONDS = env_count("SUPPORTDESK_TRIAGE_UNDO_SECONDS", 10)
 
 # --- Background work --------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
