@@ -9,8 +9,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from supportdesk.accounts.models import User
-from supportdesk.accounts.selectors import user_get_mailbox_head, user_list_active
-from supportdesk.mailbox import conf
+from supportdesk.accounts.selectors import user_list_active
 from supportdesk.mailbox.exceptions import MailNotFound
 from supportdesk.mailbox.models import (
     InboundAttachment,
@@ -80,14 +79,6 @@ def attachments_by_mail(*, mail_ids: list[int]) -> dict[int, list[InboundAttachm
     for attachment in InboundAttachment.objects.filter(mail_id__in=mail_ids, inline=False).defer("data"):
         result.setdefault(attachment.mail_id, []).append(attachment)
     return result
-
-
-def triage_owner() -> User | None:
-    """Who owns the triage inbox: ``SUPPORTDESK_TRIAGE_OWNER`` if set, else the mailbox head (R20)."""
-    username = conf.triage_owner_username()
-    if username:
-        return User.objects.filter(username=username, is_active=True).first()
-    return user_get_mailbox_head()
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from supportdesk.accounts.models import User
 from supportdesk.core.exceptions import DomainError
+from supportdesk.handover import selectors as handover_selectors
 from supportdesk.mailbox import parsing, selectors, services
 from supportdesk.mailbox.exceptions import MailNotFound
 from supportdesk.mailbox.forms import AddToTicketForm, BulkForm, CreateTicketForm, ForwardForm, ReplyForm
@@ -99,7 +100,7 @@ def triage(request: Request) -> HttpResponse:
         {
             "cards": cards,
             "total": selectors.inbound_mail_triage_list().count(),
-            "owner": selectors.triage_owner(),
+            "owner": handover_selectors.triage_owner(now=now),
             "bulk_form": BulkForm(),
             "undo": undo,
             "undo_seconds": max(1, round((undo.undo_until - now).total_seconds())) if undo else 0,

@@ -1,6 +1,7 @@
 """Triage and quarantine actions, and outbound mail against a real SMTP sink (aiosmtpd)."""
 
 import pytest
+from django.urls import reverse
 
 from supportdesk.accounts.tests.factories import UserFactory
 from supportdesk.core.exceptions import PermissionDenied
@@ -189,9 +190,15 @@ def test_quarantine_retry_of_a_still_unreadable_mail_keeps_it(mailbox, coordinat
     assert "still broken" in mail.reason
 
 
-def test_triage_owner_is_the_mailbox_head(db, settings):
-    head = UserFactory(username="sn", is_mailbox_head=True)
-    assert selectors.triage_owner() == head
-    other = UserFactory(username="other")
-    settings.SUPPORTDESK_TRIAGE_OWNER = "other"
-    assert selectors.triage_owner() == other
+def test_the_page_names_the_triage_owner_of_the_days_flow(client, coordinator):
+    """The hand-over app decides who owns the triage inbox now (head, day's-flow setting, phone duty)."""
+    from supportdesk.handover.selectors import day_flow_settings_get
+
+    UserFactory(username="sn", display_name="Sabine Neumann", is_mailbox_head=True)
+    client.force_login(coordinator)
+    assert "Sabine Neumann" in client.get(reverse("mailbox:triage")).content.decode()
+    row = day_flow_settings_get()
+    row.triage_owner = UserFactory(username="other", display_name="Otto Ersatz")
+    row.save(update_fields=["triage_owner"])
+    page = client.get(reverse("mailbox:triage")).content.decode()
+    assert "Otto Ersatz" in page and "Sabine Neumann" not in page
