@@ -9,7 +9,10 @@ once per process, separately), the duty-count and weeks-served spreads between p
 with the same weekdays, the part-timers' duty counts scaled to full availability against
 the full-timers', substitute days (split into absence- and part-time-caused), open
 cells, the longest run of consecutive weeks anyone served, and the largest
-phone/standby difference of a person.
+phone/standby difference of a person, and how much the pairs vary
+(:func:`roster_solver.pair_figures`: pair-weeks, distinct pairs, the most weeks one pair
+served together, the fewest weeks between two turns of the same pair, the fewest
+partners of anyone with three or more pair-weeks).
 
 ``daily`` (names prefixed ``daily_``): the wall time, the duty-count spread between
 people with the same weekdays, the scaled part-time counts, open cells, the largest
@@ -23,9 +26,10 @@ as the weekly job does (52 drafts, each with the history the service builds from
 before the next): the year's duty-count and weeks-served spreads between people with the
 same weekdays, the duty-count spread between those who also had as many turns, the
 longest gap between two turns, the longest wait for a first turn, and the seconds per
-draft. A year drafted week by week ends in the middle of a rotation round: whoever has
-had their turn in it is one turn (a pair week, ~5 duties; in the daily chain 2) ahead,
-which a plan of the whole year avoids by seeing the end.
+draft; for ``weekly_pair`` the pair figures too. A year drafted week by week ends in the
+middle of a rotation round: whoever has had their turn in it is one turn (a pair week,
+~5 duties; in the daily chain 2) ahead, which a plan of the whole year avoids by seeing
+the end.
 
 Without ``--solver-only`` the HTTP latency of ``GET /api/v1/oncall``
 (``bench/oncall_latency.py``) follows: SQLite, and PostgreSQL with ``--database-url``.
@@ -51,6 +55,7 @@ from roster_solver import (  # noqa: E402
     daily_figures,
     draft_week_by_week,
     figures,
+    pair_figures,
     turn_figures,
     weeks_served_spread,
     year_request,
@@ -74,6 +79,7 @@ def bench_generate(people: int = 50, absent_share: float = 0.10, seed: int = 1) 
         "ortools_import_seconds": round(imported, 3),
     }
     out.update(figures(request, result))
+    out.update(pair_figures(result))
     return out
 
 
@@ -130,6 +136,8 @@ def bench_weekly_drafting(
     out: dict[str, float] = {f"{prefix}{name}": plan[name] for name in keep if name in plan}
     out[f"{prefix}weeks_served_spread_same_availability"] = weeks_served_spread(request, result)
     out.update({f"{prefix}{name}": value for name, value in turn_figures(request, result).items()})
+    if mode == "weekly_pair":
+        out.update({f"{prefix}{name}": value for name, value in pair_figures(result).items()})
     out[f"{prefix}seconds_per_draft_mean"] = round(sum(seconds) / len(seconds), 3)
     out[f"{prefix}seconds_per_draft_max"] = round(max(seconds), 3)
     return out

@@ -276,3 +276,39 @@ def weeks_served_spread(request: PlanRequest, result: PlanResult) -> int:
     for person in request.people:
         classes.setdefault(person.weekdays, []).append(len(weeks.get(person.id, ())))
     return max((max(c) - min(c) for c in classes.values() if len(c) > 1), default=0)
+
+
+def week_pairs(result: PlanResult) -> dict[date, frozenset[int]]:
+    """Monday → the week's pair: the two people holding duties that are not substitute
+    cells (weeks with another number of such people, a pair member away all week, are left out)."""
+    own: dict[date, set[int]] = {}
+    for (day, duty), pid in result.cells.items():
+        if pid is not None and (day, duty) not in result.substitutes:
+            own.setdefault(day - timedelta(days=day.weekday()), set()).add(pid)
+    return {monday: frozenset(pids) for monday, pids in sorted(own.items()) if len(pids) == 2}
+
+
+def pair_figures(result: PlanResult) -> dict[str, float]:
+    """How much the pairs vary: the pair-weeks, the distinct pairs among them, the most
+    weeks any one pair served together, the fewest weeks between two turns of the same
+    pair (the plan's weeks when no pair served twice), and the fewest different partners
+    of anyone who served at least three pair-weeks."""
+    pairs = week_pairs(result)
+    together: dict[frozenset[int], list[date]] = {}
+    for monday, pair in pairs.items():
+        together.setdefault(pair, []).append(monday)
+    gaps = [(b - a).days // 7 for mondays in together.values() for a, b in itertools.pairwise(mondays)]
+    partners: dict[int, set[int]] = {}
+    turns: Counter[int] = Counter()
+    for pair in pairs.values():
+        for pid in pair:
+            turns[pid] += 1
+            partners.setdefault(pid, set()).update(pair - {pid})
+    span = (max(pairs) - min(pairs)).days // 7 + 1 if pairs else 0
+    return {
+        "pair_weeks": len(pairs),
+        "distinct_pairs": len(together),
+        "max_weeks_same_pair": max((len(m) for m in together.values()), default=0),
+        "min_weeks_between_same_pair": min(gaps, default=span),
+        "min_partners_of_3_turns": min((len(partners[pid]) for pid, n in turns.items() if n >= 3), default=0),
+    }

@@ -19,7 +19,12 @@ days a pair member cannot serve. Priorities, each above the next:
    serves before their place in the queue comes (:func:`weeks._due_weeks`). Without
    history everyone is due at once and this decides nothing; it matters when a round of
    the rotation is longer than the horizon (a weekly draft of a large pool), where most
-   people have no duty inside the horizon and their counts would tie;
+   people have no duty inside the horizon and their counts would tie. Weighed against
+   it, pairs who served together at one of their last turns (:attr:`History.pairs`):
+   someone who has not had more turns than the others may come one week early so that
+   the pairs mix from round to round (by the queue alone, who served in the same week
+   would keep serving together), but nobody is passed over twice, and the turns never
+   differ by more than one (``pairs``);
 4. duty counts over the horizon (history plus plan) as even as possible among people
    with the same weekdays, then over everyone relative to availability: each person's
    fair count is proportional to the plan's support days on their weekdays
@@ -29,6 +34,7 @@ days a pair member cannot serve. Priorities, each above the next:
    zero, and two part-timers of the same weekdays could then only serve together;
 5. fewest substitute days caused by part time (a pair member's regular day off). They
    are expected, so they only break ties of fairness.
+6. fewest pairs serving again within the plan (the local search's last pass).
 
 A greedy plan (longest weeks first, to the fewest duties), improved by a local search,
 is the start hint of a CP-SAT model of (2) to (5), solved one priority after the other
@@ -53,7 +59,8 @@ where that keeps equally available people within one duty of each other.
 The history comes from :func:`history_from`, for the service and the benchmark alike.
 
 The modules: ``base`` (request, result, the tally and the availability weights),
-``history`` (the history from the duties held),
+``history`` (the history from the duties held), ``pairs`` (the queue's costs: turns
+early against pairs who served together recently),
 ``daily`` (the chain), ``weeks`` (the weeks and the pairs without the solver: greedy
 plan and local search), ``model`` (the CP-SAT model of the pairs) and ``days`` (the days
 derived from the pairs). Import from ``supportdesk.roster.planning`` only.
@@ -158,4 +165,5 @@ def _solve_weekly(days: list[date], people: list[Person], history: History, time
         found = None
     if found is not None:
         pairs = _improve_pairs(weeks, options, people, history, shares, due, found, deadline)
+    pairs = _improve_pairs(weeks, options, people, history, shares, due, pairs, deadline, vary=True)
     return _derive_days(days, weeks, pairs, people, history, shares)

@@ -49,6 +49,11 @@ class History:
     long_run_counts: dict[int, int] = field(default_factory=dict)
     """Person id → duties held over :data:`LONG_RUN_WEEKS` (substitute days included):
     among people with the same counts over the horizon, fewer here go first."""
+    pairs: dict[date, frozenset[int]] = field(default_factory=dict)
+    """Monday → who held duties of their own (not as substitutes) in that week, over
+    :data:`LONG_RUN_WEEKS`: in ``weekly_pair`` mode the week's pair. A person's weeks in
+    it are their turns; who served together recently is less preferred as a pair
+    (:mod:`planning.pairs`)."""
 
 
 LONG_RUN_WEEKS = 52

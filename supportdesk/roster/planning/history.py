@@ -30,7 +30,8 @@ def history_from(*, held: Iterable[Held], before: date, horizon_weeks: int) -> H
 
     The counts (per duty and per weekday), the previous day's holders and the previous
     week's people come from the duties of the ``horizon_weeks`` before it; the long-run
-    counts and the last day each person served from :func:`lookback_weeks`. Duties in
+    counts, the last day each person served and who served together in which week
+    (:attr:`History.pairs`) from :func:`lookback_weeks`. Duties in
     ``held`` outside that time are ignored.
     """
     start = before - timedelta(weeks=horizon_weeks)
@@ -40,12 +41,15 @@ def history_from(*, held: Iterable[Held], before: date, horizon_weeks: int) -> H
     long_run: dict[int, int] = defaultdict(int)
     last_served: dict[int, date] = {}
     by_day: dict[date, dict[str, int]] = defaultdict(dict)
+    pairs: dict[date, set[int]] = defaultdict(set)
     for pid, day, code, substitute in held:
         if not long_start <= day < before:
             continue
         long_run[pid] += 1
-        if not substitute and (pid not in last_served or day > last_served[pid]):
-            last_served[pid] = day
+        if not substitute:
+            pairs[_monday(day)].add(pid)
+            if pid not in last_served or day > last_served[pid]:
+                last_served[pid] = day
         if day < start:
             continue
         counts[pid, code] += 1
@@ -63,4 +67,5 @@ def history_from(*, held: Iterable[Held], before: date, horizon_weeks: int) -> H
         previous_week_pair=previous_pair,
         last_served=last_served,
         long_run_counts=dict(long_run),
+        pairs={monday: frozenset(pids) for monday, pids in sorted(pairs.items())},
     )

@@ -6,7 +6,8 @@ import time
 from typing import TYPE_CHECKING
 
 from supportdesk.roster.planning.base import History, Person, _compared, _Tally
-from supportdesk.roster.planning.weeks import _due_cost, _follows, _Week
+from supportdesk.roster.planning.pairs import _Mixing
+from supportdesk.roster.planning.weeks import _follows, _Week
 
 if TYPE_CHECKING:
     from ortools.sat.python import cp_model
@@ -55,8 +56,9 @@ def _cp_pairs(
     """Each week's pair by CP-SAT among ``options``, the priorities solved one after another.
 
     (1) Absence substitute days are already minimal through ``options``. (2) Nobody
-    serves two weeks running. (3) Nobody serves before their turn is due
-    (:func:`_due_cost`; no stage when nobody's could be early). (4) Duty counts over the
+    serves two weeks running. (3) Nobody serves before their turn is due, weighed against
+    pairing people who served together recently (:class:`_Mixing`; no stage when neither
+    can happen). (4) Duty counts over the
     horizon (history plus plan): the spread (max − min) within each group of people with
     the same weekdays, and weaker, the spread over everyone of the counts weighted by
     :func:`_shares`, the minimum over the people :func:`_compared`. (5) Part-time off-days
@@ -134,11 +136,21 @@ def _cp_pairs(
 
     weight_class = overall_bound + 1
     fairness = weight_class * sum(class_spreads) + overall
-    # (3) turns taken before they are due, and (5) part-time off-days of the pairs
+    # (3) turns taken before they are due, weighed against pairs who served together
+    # recently, and (5) part-time off-days of the pairs
+    mixing = _Mixing(options, history, due)
     early_terms = [
-        (cost, x[w, pid]) for w, (_, pool) in enumerate(options) for pid in pool if (cost := _due_cost(due, w, pid))
+        (cost, x[w, pid]) for w, (_, pool) in enumerate(options) for pid in pool if (cost := mixing.early(w, pid))
     ]
-    early = sum(cost * var for cost, var in early_terms)
+    pair_terms: list[tuple[int, cp_model.IntVar]] = []
+    for w in range(len(weeks)):
+        for a, b in sorted(mixing.pairs(w)):
+            if (w, a) in x and (w, b) in x and (cost := mixing.pair(w, (a, b))):
+                together = model.new_bool_var(f"z_{w}_{a}_{b}")
+                model.add(together >= x[w, a] + x[w, b] - 1)
+                pair_terms.append((cost, together))
+    missed = [(cost, x[0, pid]) for pid in sorted(mixing.overdue) if (0, pid) in x and (cost := mixing.missed(pid))]
+    queue = sum(cost * var for cost, var in early_terms + pair_terms) + sum(cost * (1 - var) for cost, var in missed)
     off_days = sum(weeks[w].off_days(pid) * x[w, pid] for w, (_, pool) in enumerate(options) for pid in pool)
 
     decided = [(w, pid) for w, (_, pool) in enumerate(options) for pid in pool]
@@ -146,8 +158,8 @@ def _cp_pairs(
     budget = _SearchBudget(time_limit, deadline)
     # Lexicographic in stages: (2) first, then (3) with (2) held at what was reached, ...
     stages = [(_RUNNING_SHARE, sum(running))]
-    if early_terms:
-        stages.append((_DUE_SHARE, early))
+    if early_terms or pair_terms or missed:
+        stages.append((_DUE_SHARE, queue))
     stages += [(_FAIRNESS_SHARE, fairness), (1.0, off_days)]
     for share, objective in stages:
         model.clear_hints()

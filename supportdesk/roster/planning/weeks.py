@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from supportdesk.roster.planning.base import History, Person, _compared, _Tally
+from supportdesk.roster.planning.pairs import _Mixing, _pair_key
 
 
 @dataclass
@@ -173,8 +174,11 @@ class _Counts:
     """Duty counts (history plus the pairs' days) with their spreads, kept up to date.
 
     The spreads within availability classes are of plain counts, the spread over everyone
-    of counts weighted by :func:`_shares`; ``early`` adds up :func:`_due_cost` of the
-    pairs, ``off`` counts their part-time off-days.
+    of counts weighted by :func:`_shares`; ``queue`` adds up the :class:`_Mixing` costs
+    of the pairs (turns early, pairs who served together recently), ``off`` counts their
+    part-time off-days, and ``repeats`` the pairs that serve again within the plan (each
+    time after the first; part of :meth:`value` only with ``vary``). ``pairs`` is the
+    caller's list of each week's pair, read after each change.
     """
 
     def __init__(
@@ -184,12 +188,16 @@ class _Counts:
         people: list[Person],
         history: History,
         shares: dict[int, int],
-        due: dict[int, int],
+        mixing: _Mixing,
         pairs: list[set[int]],
+        *,
+        vary: bool,
     ) -> None:
         self.weeks = weeks
         self.shares = shares
-        self.due = due
+        self.mixing = mixing
+        self.pairs = pairs
+        self.vary = vary
         self.count = dict(_Tally(people, history).total)
         can_pair = {pid for forced, pool in options for pid in forced + pool}
         compared = _compared(people, history, self.count)
@@ -208,12 +216,16 @@ class _Counts:
                 below = below or members
                 self.spreads.append((members, [pid for pid in below if pid in can_pair] or below))
         self.off = 0
-        self.early = 0
+        self.queue = 0
+        self.together: Counter[tuple[int, int]] = Counter()
+        self.repeats = 0
         for w, pair in enumerate(pairs):
             for pid in pair:
                 self.count[pid] += weeks[w].serve_days(pid)
                 self.off += weeks[w].off_days(pid)
-                self.early += _due_cost(due, w, pid)
+                self.queue += mixing.early(w, pid)
+            self._pair(w, _pair_key(*pair), 1)
+        self.queue += sum(mixing.missed(pid) for pid in mixing.overdue if not pairs or pid not in pairs[0])
         last = len(self.spreads) - 1
         # The counts of each spread's members as multisets: max and min over few values.
         self.high: list[Counter[int]] = [
@@ -235,16 +247,31 @@ class _Counts:
     def weighted(self, pid: int, weighted: bool) -> int:
         return self.count[pid] * self.shares[pid] if weighted else self.count[pid]
 
-    def value(self) -> tuple[int, int, int, int, int]:
-        """(spread within the groups, weighted spread over everyone, turns before they are
-        due, part-time off-days, sum of squared weighted counts)."""
-        return self.early, sum(self.width[:-1]), self.width[-1], self.off, self.squares
+    def _pair(self, w: int, key: tuple[int, int], delta: int) -> None:
+        """Count the pair ``key`` serving in week ``w`` (``delta`` 1) or no more (−1)."""
+        self.queue += delta * self.mixing.pair(w, key)
+        before = self.together[key]
+        self.together[key] = before + delta
+        self.repeats += max(0, before + delta - 1) - max(0, before - 1)
+
+    def value(self) -> tuple[int, int, int, int, int, int]:
+        """(turns before they are due and recent pairs, spread within the groups, weighted
+        spread over everyone, part-time off-days, pairs again within the plan, sum of
+        squared weighted counts)."""
+        repeats = self.repeats if self.vary else 0
+        return self.queue, sum(self.width[:-1]), self.width[-1], self.off, repeats, self.squares
 
     def move(self, w: int, out: int, into: int) -> None:
+        """``into`` took ``out``'s place in week ``w`` (``pairs[w]`` already changed)."""
         touched: set[int] = set()
         last = len(self.spreads) - 1
+        (partner,) = self.pairs[w] - {into}
+        self._pair(w, _pair_key(partner, out), -1)
+        self._pair(w, _pair_key(partner, into), 1)
         self.off += self.weeks[w].off_days(into) - self.weeks[w].off_days(out)
-        self.early += _due_cost(self.due, w, into) - _due_cost(self.due, w, out)
+        self.queue += self.mixing.early(w, into) - self.mixing.early(w, out)
+        if w == 0:
+            self.queue += self.mixing.missed(out) - self.mixing.missed(into)
         for pid, delta in ((out, -self.weeks[w].serve_days(out)), (into, self.weeks[w].serve_days(into))):
             old_count = self.count[pid]
             self.count[pid] = old_count + delta
@@ -275,21 +302,28 @@ def _improve_pairs(
     pairs: list[tuple[int, int]],
     deadline: float,
     max_moves: int = 2000,
+    *,
+    vary: bool = False,
 ) -> list[tuple[int, int]]:
     """Local search on the pairs, for the fairness CP-SAT may not reach in its time.
 
     A move replaces a pair member by another of the week's options, or swaps members
     of two weeks. It is taken when it does not add weeks running
-    and makes (spread within the groups, weighted spread over everyone, turns before
-    they are due, part-time off-days, sum of squared weighted counts) smaller; the last
-    term evens counts out where the spreads are on a plateau.
+    and makes (turns before they are due and pairs who served together recently
+    (:class:`_Mixing`), spread
+    within the groups, weighted spread over everyone, part-time off-days, pairs serving
+    again within the plan, sum of squared weighted counts) smaller (:meth:`_Counts.value`);
+    the last term evens counts out where the spreads are on a plateau. Pairs serving again
+    within the plan count only with ``vary``: the final pass, from a plan already
+    polished without them, so that the search for fairness takes the same path as it
+    would without them.
     Deterministic: fixed order, at most ``max_moves`` moves; the wall-clock ``deadline``
     (``time.monotonic()``) is only a safety net for very large requests.
     """
     rank = {p.id: n for n, p in enumerate(people)}
     chosen = [set(pair) for pair in pairs]
     pools = [set(pool) for _, pool in options]
-    counts = _Counts(weeks, options, people, history, shares, due, chosen)
+    counts = _Counts(weeks, options, people, history, shares, _Mixing(options, history, due), chosen, vary=vary)
     follows = [_follows(weeks, w) for w in range(len(weeks))]
 
     def serves(pid: int, w: int) -> bool:

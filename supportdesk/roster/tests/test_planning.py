@@ -401,6 +401,49 @@ def test_alternation_across_the_plan_boundary() -> None:
         assert result.cells[days[0], STANDBY] == phone
 
 
+# ---- pairs that vary ------------------------------------------------------------------
+
+
+def own_pairs(result: PlanResult) -> list[frozenset[int]]:
+    """Each week's pair (who held duties of their own), week by week."""
+    weeks: dict[date, set[int]] = {}
+    for (day, duty), pid in sorted(result.cells.items()):
+        if pid is not None and (day, duty) not in result.substitutes:
+            weeks.setdefault(day - timedelta(days=day.weekday()), set()).add(pid)
+    return [frozenset(pids) for _monday, pids in sorted(weeks.items())]
+
+
+def test_a_plan_of_many_weeks_mixes_its_pairs() -> None:
+    # Six people, twelve weeks: four rounds of three pairs, and fifteen pairs to choose from.
+    people = team("anna", "ben", "clara", "dirk", "emil", "fiona")
+    result = solve(PlanRequest(days=weekdays_from(MONDAY, 12), people=people))
+    pairs = own_pairs(result)
+    assert len(pairs) == 12
+    assert len(set(pairs)) == 12, pairs
+    assert set(counts(result).values()) == {20}
+
+
+def test_the_due_pair_of_last_round_is_split() -> None:
+    # Rounds of three weeks: anna and ben are due again, and served together last time.
+    people = team("anna", "ben", "clara", "dirk", "emil", "fiona")
+    last_round = MONDAY - timedelta(weeks=3)
+    held = [
+        (pid, day, duty, False)
+        for n, pair in enumerate(((1, 2), (3, 4), (5, 6)))
+        for day in weekdays_from(last_round + timedelta(weeks=n), 1)
+        for pid, duty in zip(pair, DUTIES, strict=True)
+    ]
+    history = planning.history_from(held=held, before=MONDAY, horizon_weeks=12)
+    days = weekdays_from(MONDAY, 1)
+
+    result = solve(PlanRequest(days=days, people=people, history=history))
+
+    (pair,) = own_pairs(result)
+    # One of them serves now, the other next week; the one who joins is due next week.
+    assert len(pair & {1, 2}) == 1, pair
+    assert len(pair & {3, 4}) == 1, pair
+
+
 def test_history_matters() -> None:
     days = weekdays_from(MONDAY, 6)
     people = team("anna", "ben", "clara", "dirk", "emil", "fiona")

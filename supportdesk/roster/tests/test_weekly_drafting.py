@@ -10,6 +10,8 @@ import itertools
 from collections import Counter
 from datetime import date, timedelta
 
+import pytest
+
 from supportdesk.roster.planning import (
     PHONE,
     STANDBY,
@@ -104,6 +106,41 @@ def test_a_small_group_of_part_timers_need_not_serve_together() -> None:
     assert served[11][0] <= 6
 
 
+def week_pairs(drafts: list[tuple[date, PlanResult]]) -> list[frozenset[int]]:
+    """Each week's pair: who held duties of their own."""
+    return [
+        frozenset(pid for cell, pid in result.cells.items() if pid is not None and cell not in result.substitutes)
+        for _monday, result in drafts
+    ]
+
+
+@pytest.mark.parametrize("horizon_weeks", [3, 12])
+def test_pairs_mix_from_round_to_round(horizon_weeks: int) -> None:
+    # Six people, always there: a round is three weeks. By the queue alone, who served in
+    # the same week keeps the same place, so the first round's pairs came back in every
+    # round after it.
+    people = [Person(n, f"user{n}", FULL) for n in range(1, 7)]
+    drafts = draft_week_by_week(people, weeks=15, horizon_weeks=horizon_weeks, mode="weekly_pair")
+    pairs = week_pairs(drafts)
+    assert all(len(pair) == 2 for pair in pairs)
+
+    # Fair as before: as many turns each, give or take the round in progress, and at most
+    # one week more than a round between two turns (never two weeks running).
+    for cut in range(1, len(drafts) + 1):
+        turns = [len(pair_weeks(drafts[:cut]).get(p.id, [])) for p in people]
+        assert max(turns) - min(turns) <= 1, f"after {cut} weeks: {turns}"
+    for weeks in pair_weeks(drafts).values():
+        assert all(2 <= b - a <= 4 for a, b in itertools.pairwise(weeks)), weeks
+    # No pair serves together again within two rounds, and everyone's partners differ
+    # over any three turns running.
+    for n, pair in enumerate(pairs):
+        assert pair not in pairs[max(0, n - 6) : n], f"week {n}: {sorted(pair)} in {pairs[max(0, n - 6) : n]}"
+    for person in people:
+        partners = [next(iter(pair - {person.id})) for pair in pairs if person.id in pair]
+        for three in zip(partners, partners[1:], partners[2:], strict=False):
+            assert len(set(three)) == 3, f"{person.key}: {partners}"
+
+
 def test_the_daily_chain_rotates_through_a_pool_whose_round_is_longer_than_the_horizon() -> None:
     people = [Person(n, f"user{n:02d}", FULL) for n in range(1, 31)]
     good_friday = frozenset({date(2026, 4, 3)})
@@ -141,6 +178,7 @@ def test_history_from_counts_the_horizon_and_remembers_who_served_before_it() ->
     assert history.previous_week_pair == {1, 2, 3}
     assert history.last_served == {1: date(2026, 2, 23), 2: date(2026, 2, 23), 3: date(2026, 1, 12)}
     assert history.long_run_counts == {1: 1, 2: 1, 3: 2}
+    assert history.pairs == {date(2026, 2, 23): {1, 2}, date(2026, 1, 12): {3}}
 
 
 def test_a_part_time_pair_week_weighs_exactly_a_full_time_one() -> None:
