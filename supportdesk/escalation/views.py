@@ -64,7 +64,7 @@ def escalation_detail(request: Request, pk: int) -> HttpResponse:
     escalation = _escalation_or_404(request, pk)
     template = "escalation/escalation_detail.html"
     if request.htmx:
-        template += "#case-live"
+        template += "#case-poll"  # the live region, and the acknowledge box out of band
     return render(request, template, _context(escalation))
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 from django.test import Client
+from django.utils import timezone
 
 from supportdesk.escalation import services
 from supportdesk.escalation.testing import roster_covering_now
@@ -119,3 +120,49 @@ def test_the_phone_duty_gets_a_browser_notification_for_a_new_prio1(signed_in, c
     assert ticket.number in note["title"] and old.number not in note["title"]
     assert "Kasse steht" in note["body"] and case_roster.name in note["body"]
     assert note["tag"].startswith("prio1-")
+
+
+def test_an_acknowledgement_made_elsewhere_takes_the_button_away_within_one_poll(
+    signed_in, case_roster, pool, coordinator
+):
+    from playwright.sync_api import expect
+
+    anna, bernd, clara = pool[0], pool[1], pool[2]
+    ticket = ticket_create(actor=coordinator, subject="Webshop down", priority=Priority.P1, customer=case_roster)
+    escalation = escalation_of(ticket)
+    page = signed_in(bernd)
+    page.goto(escalation.get_absolute_url())
+    box = page.locator("#case-ack")
+    button = box.get_by_role("button", name="Ich kümmere mich")
+    expect(button).to_be_visible()
+    page.evaluate("window.notReloaded = true")
+
+    # Clara's page was opened before the acknowledgement and never hears of it (its polls are cut off).
+    stale = signed_in(clara)
+    stale.route(
+        f"**{escalation.get_absolute_url()}",
+        lambda route: route.abort() if route.request.headers.get("hx-request") else route.continue_(),
+    )
+    stale.goto(escalation.get_absolute_url())
+
+    # Anna acknowledges from the link in her notice.
+    services.escalation_acknowledge(escalation=escalation, actor=anna, via="link")
+    escalation.refresh_from_db()
+    when = timezone.localtime(escalation.acknowledged_at)
+    for _tick in range(120):  # polled every 5 s
+        if not page.evaluate("document.querySelector('#case-ack form') !== null"):
+            break
+        page.wait_for_timeout(100)
+    expect(button).to_have_count(0)
+    expect(box).to_have_text(f"Quittieren Quittiert von {anna.name} um {when:%H:%M}.", use_inner_text=True)
+    assert page.locator("#case-ack").count() == 1  # replaced in place, not added
+    assert page.evaluate("window.notReloaded") is True
+    shot(page, "e02-case-acknowledged-elsewhere")
+
+    # The stale button still answers clearly: the first acknowledgement won, nothing changed.
+    stale.locator("#case-ack").get_by_role("button", name="Ich kümmere mich").click()
+    stale.wait_for_load_state()
+    expect(stale.get_by_text(f"{anna.name} hat diesen Fall bereits um {when:%H:%M:%S} quittiert")).to_be_visible()
+    expect(stale.locator("#case-ack form")).to_have_count(0)
+    escalation.refresh_from_db()
+    assert escalation.acknowledged_by == anna

@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from supportdesk.escalation import services
@@ -28,10 +29,50 @@ def test_case_page_polls_its_timeline_every_five_seconds(client, escalation, poo
     page = client.get(reverse("escalation:detail", args=[escalation.pk]))
     html = page.content.decode()
     assert page.status_code == 200
-    assert 'hx-trigger="every 5s"' in html and "Schaue mir die Logs an" in html
+    assert 'hx-trigger="every 5s, poll-now"' in html and "data-poll-visible" in html
+    assert "Schaue mir die Logs an" in html
     assert "<script>" not in html
     part = client.get(reverse("escalation:detail", args=[escalation.pk]), headers={"HX-Request": "true"})
     assert part.content.decode().lstrip().startswith('<section id="case-live"')
+
+
+def test_the_poll_takes_the_button_away_once_someone_acknowledged_elsewhere(client, escalation, pool):
+    """The acknowledge box sits outside the live region; the poll's answer replaces it out of band."""
+    client.force_login(pool[1])
+    url = reverse("escalation:detail", args=[escalation.pk])
+    before = client.get(url, headers={"HX-Request": "true"}).content.decode()
+    box = before[before.index('<section id="case-ack"') :]
+    assert box.startswith(
+        '<section id="case-ack" class="card esc-ack-box" aria-labelledby="ack-head" hx-swap-oob="true">'
+    )
+    assert reverse("escalation:acknowledge", args=[escalation.pk]) in box and "Ich kümmere mich" in box
+
+    services.escalation_acknowledge(escalation=escalation, actor=pool[0], via="link")  # from the notice's link
+    escalation.refresh_from_db()
+    after = client.get(url, headers={"HX-Request": "true"}).content.decode()
+    box = after[after.index('<section id="case-ack"') :]
+    assert 'hx-swap-oob="true"' in box
+    assert reverse("escalation:acknowledge", args=[escalation.pk]) not in after
+    when = timezone.localtime(escalation.acknowledged_at).strftime("%H:%M")
+    assert f"Quittiert von {pool[0].name} um {when}." in box
+    # The full page says the same in the same place (and is not marked out of band).
+    page = client.get(url).content.decode()
+    assert '<section id="case-ack" class="card esc-ack-box" aria-labelledby="ack-head">' in page
+    assert f"Quittiert von {pool[0].name} um {when}." in page
+
+
+def test_a_stale_button_says_who_was_first_and_changes_nothing(client, escalation, pool):
+    """Someone clicks "I am on it" on a page loaded before another person acknowledged."""
+    services.escalation_acknowledge(escalation=escalation, actor=pool[0], via="api")
+    client.force_login(pool[2])
+    response = client.post(reverse("escalation:acknowledge", args=[escalation.pk]), follow=True)
+    escalation.refresh_from_db()
+    assert escalation.status == EscalationStatus.ACKNOWLEDGED and escalation.acknowledged_by == pool[0]
+    [message] = [str(m) for m in response.context["messages"]]
+    when = timezone.localtime(escalation.acknowledged_at).strftime("%H:%M:%S")
+    assert message == f"{pool[0].name} hat diesen Fall bereits um {when} quittiert; nichts geändert."
+    assert f"{pool[0].name} hat diesen Fall bereits um {when} quittiert" in response.content.decode()
+    assert escalation.events.filter(kind=EventKind.ACK_IGNORED, actor=pool[2]).count() == 1
 
 
 def test_button_acknowledges_and_entries_and_resolve(client, escalation, pool):
