@@ -27,6 +27,7 @@ from supportdesk.escalation.models import (
     StatusMailTemplate,
 )
 from supportdesk.roster import business_hours as bh
+from supportdesk.roster.contacts import Contact, tel_uri
 from supportdesk.roster.models import Duty
 from supportdesk.roster.selectors import (
     absent_user_ids_on,
@@ -125,13 +126,11 @@ class CaseContact:
 
 def case_contacts(*, escalation: Escalation, now: datetime | None = None) -> list[CaseContact]:
     """Today's technical standby and phone duty with the numbers the Today page's duty cards show
-    (the duty's ``contact_field``, read through the roster's own ``Contact``), then whoever
+    (the duty's ``contact_field``, read through ``roster.contacts.Contact``), then whoever
     acknowledged the case if it is someone else (their mobile, else their office number).
 
     No duty holders on a day without a support window: outside the windows nobody is on duty.
     """
-    from supportdesk.roster.views.common import Contact, tel_uri
-
     now = now or timezone.now()
     day = roster_today(now)
     contacts: list[CaseContact] = []

@@ -4,7 +4,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Literal
 
-import phonenumbers
 from django.utils import timezone, translation
 
 from supportdesk.accounts.models import User
@@ -25,6 +24,7 @@ from supportdesk.mailbox import conf as mailbox_conf
 from supportdesk.mailbox import selectors as mailbox_selectors
 from supportdesk.mailbox.models import InboundMail
 from supportdesk.roster import business_hours as bh
+from supportdesk.roster.contacts import tel_uri
 from supportdesk.roster.models import Duty
 from supportdesk.roster.selectors import absent_user_ids_on, holders_on, support_calendar, user_is_absent
 from supportdesk.tickets.models import IntakeCheck, Prio1Case, Ticket
@@ -155,15 +155,6 @@ def head_present_at(*, head: User | None, now: datetime, cal: bh.SupportCalendar
     if presence.state == PresenceState.LEAVING and presence.leaving_at is not None:
         return local.time() < presence.leaving_at
     return True
-
-
-def tel_uri(number: str) -> str:
-    """``tel:`` URI of a number as people type it (``0941 555-0100`` → ``tel:+499415550100``), as the roster's."""
-    try:
-        parsed = phonenumbers.parse(number, "DE")
-    except phonenumbers.NumberParseException:
-        return "tel:" + "".join(ch for ch in number if ch.isdigit() or ch == "+")
-    return "tel:" + phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
 def _number(user: User) -> str:

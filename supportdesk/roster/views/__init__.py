@@ -9,7 +9,7 @@ coordinators also see and edit drafts.
 from supportdesk.roster.views.absences import absence_detail, absences, absences_import, report_sick
 from supportdesk.roster.views.calendar import calendar_settings, closing_day_add, closing_day_delete
 from supportdesk.roster.views.changes import request_act, request_detail, request_new, request_token, requests_page
-from supportdesk.roster.views.common import ROSTER_CHANGED, Request, requests_to_me, requests_to_me_count, tel_uri
+from supportdesk.roster.views.common import ROSTER_CHANGED, Request, requests_to_me, requests_to_me_count
 from supportdesk.roster.views.feeds import feed_renew, feeds
 from supportdesk.roster.views.month import month
 from supportdesk.roster.views.my_duties import my_duties
@@ -42,7 +42,6 @@ __all__ = [
     "requests_to_me",
     "requests_to_me_count",
     "team",
-    "tel_uri",
     "today",
     "week",
     "week_generate",

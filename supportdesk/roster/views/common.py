@@ -1,4 +1,5 @@
-"""What the roster pages share: the request type, URLs, contacts of duty holders, open requests and absence rows."""
+"""What the roster pages share: the request type, URLs, open requests and absence rows
+(the contacts of duty holders are in ``roster.contacts``)."""
 
 import logging
 from collections.abc import Iterable
@@ -6,7 +7,6 @@ from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlencode
 
-import phonenumbers
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -56,15 +56,6 @@ def _redirect(request: Request, url: str) -> HttpResponse:
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
-def tel_uri(number: str) -> str:
-    """``tel:`` URI of a number as people type it (``0941 555-0100`` → ``tel:+499415550100``)."""
-    try:
-        parsed = phonenumbers.parse(number, "DE")
-    except phonenumbers.NumberParseException:
-        return "tel:" + "".join(ch for ch in number if ch.isdigit() or ch == "+")
-    return "tel:" + phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-
-
 def _closing_names(start: date, end: date) -> dict[date, str]:
     """Names of company closing days in a range (no selector for it yet)."""
     return {c.date: c.name for c in ClosingDay.objects.filter(date__gte=start, date__lte=end)}
@@ -87,32 +78,6 @@ def _closed_reason(cal: bh.SupportCalendar, day: date, closing: dict[date, str])
 def _holder_visible(user: User, assignment: Assignment | None) -> bool:
     """Agents see holders of published weeks only; coordinators see drafts too."""
     return assignment is not None and (user.is_coordinator or assignment.week.is_published)
-
-
-@dataclass
-class Contact:
-    """A holder with the number callers need for the duty (R10, R16)."""
-
-    duty: Duty
-    user: User | None
-    number: str = ""
-    tel: str = ""
-    is_substitute: bool = False
-    planned: bool = False
-    """An assignment exists: without a holder the duty is open, without one it is not planned yet."""
-
-    @classmethod
-    def of(cls, duty: Duty, assignment: Assignment | None) -> "Contact":
-        user = assignment.user if assignment else None
-        number = getattr(user, duty.contact_field, "") if user else ""
-        return cls(
-            duty=duty,
-            user=user,
-            number=number,
-            tel=tel_uri(number) if number else "",
-            is_substitute=bool(assignment and assignment.is_substitute),
-            planned=assignment is not None,
-        )
 
 
 def requests_to_me(user: User, requests: Iterable[SwapRequest]) -> list[SwapRequest]:

@@ -13,9 +13,10 @@ from django.views.decorators.http import require_GET
 
 from supportdesk.roster import business_hours as bh
 from supportdesk.roster import selectors
+from supportdesk.roster.contacts import Contact
 from supportdesk.roster.forms import WEEKDAY_CHOICES
 from supportdesk.roster.models import Assignment
-from supportdesk.roster.views.common import Contact, Request, _closed_reason, _closing_names, _holder_visible, _week_url
+from supportdesk.roster.views.common import Request, _closed_reason, _closing_names, _holder_visible, _week_url
 
 logger = logging.getLogger(__name__)
 

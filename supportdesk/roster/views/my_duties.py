@@ -12,8 +12,9 @@ from django.views.decorators.http import require_GET
 
 from supportdesk.roster import business_hours as bh
 from supportdesk.roster import selectors
+from supportdesk.roster.contacts import Contact
 from supportdesk.roster.models import Assignment
-from supportdesk.roster.views.common import Contact, Request, _ask_url, _holder_visible
+from supportdesk.roster.views.common import Request, _ask_url, _holder_visible
 
 logger = logging.getLogger(__name__)
 

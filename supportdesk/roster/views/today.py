@@ -13,9 +13,9 @@ from django.views.decorators.http import require_GET
 
 from supportdesk.roster import business_hours as bh
 from supportdesk.roster import selectors
+from supportdesk.roster.contacts import Contact
 from supportdesk.roster.models import AbsenceKind, AbsenceStatus, Duty
 from supportdesk.roster.views.common import (
-    Contact,
     Request,
     _absence_rows,
     _closed_reason,
