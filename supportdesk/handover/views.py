@@ -17,6 +17,7 @@ from supportdesk.core.exceptions import DomainError
 from supportdesk.handover import agenda as agenda_module
 from supportdesk.handover import conf, selectors, services
 from supportdesk.handover.forms import DayFlowSettingsForm, PresenceForm, ReadinessForm
+from supportdesk.handover.models import DayPresence, Handover, HandoverReason, RoutingTarget
 
 logger = logging.getLogger(__name__)
 
@@ -62,22 +63,60 @@ def my_day(request: Request) -> HttpResponse:
     return _page(request)
 
 
+def _presence_saved(*, presence: DayPresence, handover_before: Handover | None, handover_after: Handover | None) -> str:
+    """What saving the presence did: "away" (or a "leaving at" time already past) hands over at once, and
+    the head is told to whom; a hand-over from earlier today stays as it was."""
+    if handover_before is not None:
+        return _("Your presence is saved. Today's hand-over happened already at %(time)s; it stays as it was.") % {
+            "time": timezone.localtime(handover_before.performed_at).strftime("%H:%M")
+        }
+    if handover_after is None:
+        return _("Your presence is saved.")
+    if handover_after.reason == HandoverReason.AWAY:
+        saved = _("Saved. You are away today.")
+    else:
+        leaving = presence.leaving_at.strftime("%H:%M") if presence.leaving_at else ""
+        saved = _("Saved. Your leaving time %(time)s has passed.") % {"time": leaving}
+    receiver = handover_after.to_user
+    if receiver is None:
+        went = _(
+            "Nobody could take over (no phone duty published for today, no coordinator present): "
+            "the support line goes to voicemail."
+        )
+    elif handover_after.to_target == RoutingTarget.COORDINATOR:
+        went = _(
+            "The support line, the triage inbox and the ticket intake went to %(name)s as coordinator, "
+            "since no phone duty is published for today (notified)."
+        ) % {"name": receiver.name}
+    else:
+        went = _(
+            "The support line, the triage inbox and the ticket intake went to %(name)s, today's phone duty (notified)."
+        ) % {"name": receiver.name}
+    return f"{saved} {went}"
+
+
 @login_required
 @require_POST
 def presence(request: Request) -> HttpResponse:
     form = PresenceForm(request.POST)
     if not form.is_valid():
         return _page(request, presence_form=form)
-    return _done(
-        request,
-        lambda: services.presence_set(
+    now = timezone.now()
+    day = selectors.local_day(now)
+    before = selectors.handover_on(day=day)
+    try:
+        saved = services.presence_set(
             actor=request.user,
             state=form.cleaned_data["state"],
             leaving_at=form.cleaned_data.get("leaving_at"),
-            now=timezone.now(),
-        ),
-        _("Your presence is saved."),
-    )
+            now=now,
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        after = selectors.handover_on(day=day) if before is None else None
+        messages.success(request, _presence_saved(presence=saved, handover_before=before, handover_after=after))
+    return redirect("handover:my_day")
 
 
 @login_required

@@ -13,6 +13,7 @@ from supportdesk.handover.exceptions import DomainError, NotAllowed
 from supportdesk.handover.models import ChecklistText, DayFlowSettings, Handover, HandoverReason, PresenceState
 from supportdesk.handover.tests.factories import MONDAY, SATURDAY, at
 from supportdesk.notifications.models import NotificationDelivery
+from supportdesk.roster.tests.plans import make_week
 from supportdesk.tickets.services import intake_check_done, intake_check_open
 
 pytestmark = pytest.mark.django_db
@@ -91,6 +92,51 @@ def test_away_without_published_phone_duty_goes_where_the_routing_goes(head, poo
     assert "Kein Telefondienst" in text  # says why the coordinator holds it
     assert "bis zum Beginn des Supportfensters um 16:00" in text
     assert "niemand veröffentlicht" in text  # no standby either
+
+
+STANDBY_INFO = {
+    "de": (
+        "Sabine Neumann hat Support-Telefon und Postfach an Horst Schreiber (Koordination) übergeben, da für heute "
+        "kein Telefondienst veröffentlicht ist. Sie haben die technische Notfallbereitschaft.",
+        "heutiger Telefondienst",
+    ),
+    "en": (
+        "Sabine Neumann has handed the support line and the mailbox over to Horst Schreiber as coordinator, since no "
+        "phone duty is published for today. You are the technical standby.",
+        "today's phone duty",
+    ),
+}
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_the_standby_hears_that_a_coordinator_took_over(head, pool, coordinator, language):
+    """The week is published but Monday's phone duty is open: the coordinator takes the hand-over, and the
+    standby's info says so instead of calling the coordinator "today's phone duty"."""
+    bernd = pool[1]
+    bernd.language = language
+    bernd.save(update_fields=["language"])
+    make_week(MONDAY, [(None, bernd)], published=True)
+    services.presence_set(actor=head, state=PresenceState.AWAY, now=at(MONDAY, 10))
+    assert (Handover.objects.get().to_user, Handover.objects.get().to_target) == (coordinator, "coordinator")
+    said, not_said = STANDBY_INFO[language]
+    for text in (
+        body(bernd, "handover/handover_info"),
+        NotificationDelivery.objects.get(recipient=bernd, event="handover/handover_info").body_html,
+    ):
+        assert said in " ".join(text.split()), text
+        assert not_said not in text
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_the_standby_hears_of_the_phone_duty_as_before(head, week, bernd, language):
+    bernd.language = language
+    bernd.save(update_fields=["language"])
+    services.presence_set(actor=head, state=PresenceState.AWAY, now=at(MONDAY, 10))
+    text = " ".join(body(bernd, "handover/handover_info").split())
+    assert {"de": "an Anna Huber (heutiger Telefondienst) übergeben", "en": "to Anna Huber, today's phone duty."}[
+        language
+    ] in text
+    assert {"de": "Koordination", "en": "coordinator"}[language] not in text
 
 
 def test_leaving_at_hands_over_at_that_time_through_the_scheduler(head, week, anna, bernd, immediate_tasks):

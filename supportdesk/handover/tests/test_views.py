@@ -187,3 +187,103 @@ def test_my_day_polls_its_timeline(client, head, week, anna, settings):
     assert fragment.lstrip().startswith('<section id="handover-today"')
     assert "<html" not in fragment and "csrfmiddlewaretoken" not in fragment
     assert fragment.count("ho-missed") == 3  # no hand-over by 16:00, no check-in by 16:05, no 16:00 intake check
+
+
+# --- what saving the presence did (R22) --------------------------------------------------------
+
+
+def saved_message(client, data, now):
+    with time_machine.travel(now, tick=False):
+        response = client.post(reverse("handover:presence"), data, follow=True)
+    assert response.status_code == 200
+    [message] = [str(m) for m in response.context["messages"]]
+    assert message in response.text.replace("&#x27;", "'")  # shown on the page it lands on
+    return message
+
+
+AWAY_TO_PHONE_DUTY = {
+    "de": "Gespeichert. Sie sind heute abwesend. Support-Telefon, Triage und Ticketeingang sind an Anna Huber "
+    "(heutiger Telefondienst, benachrichtigt) übergegangen.",
+    "en": "Saved. You are away today. The support line, the triage inbox and the ticket intake went to Anna Huber, "
+    "today's phone duty (notified).",
+}
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_away_says_who_took_over(client, head, week, anna, language):
+    login(client, head, language)
+    assert saved_message(client, {"state": "away"}, at(MONDAY, 10)) == AWAY_TO_PHONE_DUTY[language]
+    assert Handover.objects.get().to_user == anna
+
+
+LEAVING_PASSED = {
+    "de": "Gespeichert. Sie gehen um 09:30 – diese Zeit ist schon vorbei. Support-Telefon, Triage und Ticketeingang "
+    "sind an Anna Huber (heutiger Telefondienst, benachrichtigt) übergegangen.",
+    "en": "Saved. Your leaving time 09:30 has passed. The support line, the triage inbox and the ticket intake went "
+    "to Anna Huber, today's phone duty (notified).",
+}
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_a_leaving_time_already_past_says_who_took_over(client, head, week, anna, language):
+    login(client, head, language)
+    message = saved_message(client, {"state": "leaving", "leaving_at": "09:30"}, at(MONDAY, 10))
+    assert message == LEAVING_PASSED[language]
+    assert Handover.objects.get().reason == "leaving"
+
+
+AWAY_TO_COORDINATOR = {
+    "de": "Gespeichert. Sie sind heute abwesend. Support-Telefon, Triage und Ticketeingang sind an Horst Schreiber "
+    "(Koordination, benachrichtigt) übergegangen, da für heute kein Telefondienst veröffentlicht ist.",
+    "en": "Saved. You are away today. The support line, the triage inbox and the ticket intake went to Horst "
+    "Schreiber as coordinator, since no phone duty is published for today (notified).",
+}
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_away_without_published_phone_duty_names_the_coordinator(client, head, pool, coordinator, language):
+    login(client, head, language)
+    assert saved_message(client, {"state": "away"}, at(MONDAY, 10)) == AWAY_TO_COORDINATOR[language]
+    assert Handover.objects.get().to_user == coordinator
+
+
+AWAY_TO_NOBODY = {
+    "de": "Gespeichert. Sie sind heute abwesend. Niemand konnte übernehmen (kein Telefondienst für heute "
+    "veröffentlicht, keine Koordination anwesend): Das Support-Telefon geht auf den Anrufbeantworter.",
+    "en": "Saved. You are away today. Nobody could take over (no phone duty published for today, no coordinator "
+    "present): the support line goes to voicemail.",
+}
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_away_with_nobody_to_take_over_says_so(client, head, language):
+    login(client, head, language)
+    assert saved_message(client, {"state": "away"}, at(MONDAY, 10)) == AWAY_TO_NOBODY[language]
+    assert Handover.objects.get().to_user is None
+
+
+ALREADY = {
+    "de": "Ihre Anwesenheit wurde gespeichert. Die heutige Übergabe war bereits um 09:15; sie bleibt, wie sie ist.",
+    "en": "Your presence is saved. Today's hand-over happened already at 09:15; it stays as it was.",
+}
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_presence_after_the_hand_over_says_it_stays(client, head, week, anna, language):
+    services.handover_perform(actor=head, now=at(MONDAY, 9, 15))
+    login(client, head, language)
+    assert saved_message(client, {"state": "away"}, at(MONDAY, 10)) == ALREADY[language]
+    assert Handover.objects.get().reason == "end_of_day"
+
+
+@pytest.mark.parametrize(
+    ("data", "language", "expected"),
+    [
+        ({"state": "present"}, "en", "Your presence is saved."),
+        ({"state": "leaving", "leaving_at": "14:30"}, "de", "Ihre Anwesenheit wurde gespeichert."),
+    ],
+)
+def test_presence_without_hand_over_only_says_saved(client, head, week, data, language, expected):
+    login(client, head, language)
+    assert saved_message(client, data, at(MONDAY, 10)) == expected
+    assert not Handover.objects.exists()
