@@ -153,6 +153,15 @@ def page(browser, live_server) -> Iterator[object]:
 
 
 @pytest.fixture
+def csp_violations(page) -> Iterator[list[str]]:
+    """Console messages about the Content-Security-Policy: a browser test using this has none."""
+    found: list[str] = []
+    page.on("console", lambda msg: found.append(msg.text) if "Content Security Policy" in msg.text else None)
+    yield found
+    assert found == []
+
+
+@pytest.fixture
 def smtp_sink(settings) -> Iterator[object]:
     """A real SMTP server on loopback; Django's default mailer points at it."""
     from supportdesk.core.testing.smtp import start_sink

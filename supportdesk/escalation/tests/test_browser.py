@@ -6,13 +6,13 @@ Screenshots go to var/screenshots/ so that a person can look at the pages.
 """
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
 from django.test import Client
 from django.utils import timezone
 
+from supportdesk.core.testing.browser import shot
 from supportdesk.escalation import services
 from supportdesk.escalation.testing import roster_covering_now
 from supportdesk.escalation.tests.factories import escalation_of
@@ -21,7 +21,6 @@ from supportdesk.tickets.services import ticket_create
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SCREENSHOTS = Path(django_settings.BASE_DIR).parent / "var" / "screenshots"
 
 # Stands in for the browser's Notification: records what the app shows. Chromium headless has no
 # notification centre to look into; the permission is granted to the context as well.
@@ -38,11 +37,6 @@ class RecordingNotification {
 }
 window.Notification = RecordingNotification;
 """
-
-
-def shot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
 @pytest.fixture

@@ -4,16 +4,14 @@ the Today page updates itself, and the pages the standby needs on the road fit a
 Screenshots go to var/screenshots/ so that a person can look at the pages.
 """
 
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 import time_machine
-from django.conf import settings as django_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from supportdesk.core.testing.browser import log_in, shot
 from supportdesk.escalation import services as escalation_services
 from supportdesk.escalation.models import Escalation, EscalationStatus
 from supportdesk.handover import services
@@ -25,30 +23,7 @@ from supportdesk.tickets.services import ticket_create
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "secret-pass-123"
-SCREENSHOTS = Path(django_settings.BASE_DIR).parent / "var" / "screenshots"
 PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture
-def csp_violations(page) -> Iterator[list[str]]:
-    found: list[str] = []
-    page.on("console", lambda msg: found.append(msg.text) if "Content Security Policy" in msg.text else None)
-    yield found
-    assert found == []
-
-
-def shot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-
-
-def log_in(page, username: str) -> None:
-    page.goto(reverse("accounts:login"))
-    page.get_by_label("Benutzername").fill(username)
-    page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
-    page.wait_for_url("**/roster/today/")
 
 
 def test_the_today_page_updates_itself(page, head, week, anna, settings, csp_violations):

@@ -6,15 +6,14 @@ Each journey saves screenshots to var/screenshots/ so that a person can look at 
 import importlib
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.apps import apps as django_apps
-from django.conf import settings as django_settings
 from django.urls import reverse
 
+from supportdesk.core.testing.browser import log_in, shot
 from supportdesk.roster import business_hours as bh
 from supportdesk.roster import selectors
 from supportdesk.roster.models import Absence, AbsenceKind, ClosingDay
@@ -23,8 +22,6 @@ from supportdesk.roster.tests.plans import alternating, make_week
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 BERLIN = ZoneInfo("Europe/Berlin")
-PASSWORD = "secret-pass-123"
-SCREENSHOTS = Path(django_settings.BASE_DIR).parent / "var" / "screenshots"
 
 
 def _next_support_day(start: date) -> date:
@@ -51,28 +48,6 @@ def on_duty_afternoon(roster_defaults) -> Iterator[date]:
     day = _next_support_day(selectors.today())
     with time_machine.travel(datetime.combine(day, time(16, 30), tzinfo=BERLIN), tick=True):
         yield day
-
-
-@pytest.fixture
-def csp_violations(page) -> Iterator[list[str]]:
-    """Console messages about the Content-Security-Policy: there must be none."""
-    found: list[str] = []
-    page.on("console", lambda msg: found.append(msg.text) if "Content Security Policy" in msg.text else None)
-    yield found
-    assert found == []
-
-
-def shot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-
-
-def log_in(page, username: str) -> None:
-    page.goto(reverse("accounts:login"))
-    page.get_by_label("Benutzername").fill(username)
-    page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
-    page.wait_for_url("**/roster/today/")
 
 
 def test_log_in_and_see_who_is_on_duty_today(page, pool, on_duty_afternoon, csp_violations):
