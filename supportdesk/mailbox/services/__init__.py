@@ -2,6 +2,7 @@
 
 from supportdesk.mailbox.parsepool import ParseJob
 from supportdesk.mailbox.services.decide import Batch, IntakeMode, decide, is_recent, ticket_for_references, written_at
+from supportdesk.mailbox.services.importing import ImportCounts, ImportSource, import_source, mails_import
 from supportdesk.mailbox.services.ingest import (
     BATCH_SIZE,
     MAX_KEY_LENGTH,
@@ -38,16 +39,20 @@ __all__ = [
     "BATCH_SIZE",
     "MAX_KEY_LENGTH",
     "Batch",
+    "ImportCounts",
+    "ImportSource",
     "IntakeMode",
     "ParseJob",
     "QuickHeaders",
     "apply_parsed",
     "decide",
+    "import_source",
     "is_recent",
     "mail_send",
     "mailbox_configure_from_settings",
     "mailbox_for_import",
     "mailbox_uidvalidity_set",
+    "mails_import",
     "mails_ingest",
     "may_auto_answer",
     "outbound_mail_cancel",

@@ -1,48 +1,64 @@
 """``manage.py mailbox import PATH`` (``supportdesk mailbox import PATH``): take in an mbox file,
-a Maildir or a folder of .eml files through the same ingest as IMAP.
+a Maildir or a folder of .eml files through the same ingest as IMAP (``services.mails_import``).
 
 The mails are taken in as an archive (``IntakeMode.IMPORT``): threaded into their tickets or
 held in triage, but no Prio 1 keyword rule fires, no sender is flood-flagged and nobody gets an
 automatic answer. Batches of 200 in one transaction each; every mail is stored once (dedupe keys), so an
-interrupted import is resumed by running it again.
+interrupted import is resumed by running it again. On a terminal a progress bar shows how far it
+is; in a log a plain line every few seconds.
 """
 
-import mailbox as stdlib_mailbox
+import contextlib
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import timezone
+from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
 
 from supportdesk.mailbox import services
 from supportdesk.mailbox.exceptions import ImportSourceError
-from supportdesk.mailbox.models import InboundState, Mailbox
+from supportdesk.mailbox.progress import Progress
+from supportdesk.mailbox.services import ingest
+from supportdesk.mailbox.services.importing import ImportCounts, import_source, mails_import
 
-PROGRESS_EVERY = 1000
+
+class _Unterminated:
+    """Django's OutputWrapper ends every write with a newline; the progress line must not."""
+
+    def __init__(self, out: OutputWrapper) -> None:
+        self.out = out
+
+    def write(self, text: str, /) -> None:
+        self.out.write(text, ending="")
+
+    def flush(self) -> None:
+        self.out.flush()
+
+    def isatty(self) -> bool:
+        return self.out.isatty()
 
 
-def import_source(path: Path) -> tuple[int, Iterator[bytes]]:
-    """The number of mails at ``path`` and an iterator over their raw bytes, oldest first."""
-    if path.is_dir():
-        if (path / "cur").is_dir() and (path / "new").is_dir():
-            maildir = stdlib_mailbox.Maildir(str(path), factory=None, create=False)
-            keys = sorted(maildir.keys())
-            return len(keys), (maildir.get_bytes(key) for key in keys)
-        files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() == ".eml")
-        if not files:
-            raise ImportSourceError(f"{path} is neither a Maildir nor a folder with .eml files.")
-        return len(files), (p.read_bytes() for p in files)
-    if path.is_file():
-        if path.suffix.lower() == ".eml":
-            return 1, iter([path.read_bytes()])
-        with path.open("rb") as handle:
-            if not handle.read(5) == b"From ":
-                raise ImportSourceError(f"{path} is not an mbox file (it does not start with 'From ').")
-        box = stdlib_mailbox.mbox(str(path), factory=None, create=False)
-        keys = list(box.keys())
-        return len(keys), (box.get_bytes(key) for key in keys)
-    raise ImportSourceError(f"{path} does not exist.")
+@contextlib.contextmanager
+def _batch_logs_quiet(quiet: bool) -> Iterator[None]:
+    """On a terminal the bar says what the ingest's per-batch INFO lines say, and they would break
+    it up; warnings (a quarantined mail) still show."""
+    ingest_logger = logging.getLogger(ingest.__name__)
+    level = ingest_logger.level
+    if quiet:
+        ingest_logger.setLevel(max(logging.WARNING, level))
+    try:
+        yield
+    finally:
+        ingest_logger.setLevel(level)
+
+
+def summary(counts: ImportCounts) -> str:
+    return (
+        f"{counts.new} new ({counts.to_tickets} to tickets, {counts.for_triage} for triage, "
+        f"{counts.ignored} own mails ignored), {counts.already_there} already there, "
+        f"{counts.quarantined} quarantined, {len(counts.skipped)} skipped (unreadable)."
+    )
 
 
 class Command(BaseCommand):
@@ -64,46 +80,39 @@ class Command(BaseCommand):
             self.import_mails(Path(options["path"]), mailbox_name=options["mailbox"], batch_size=options["batch_size"])
 
     def import_mails(self, path: Path, *, mailbox_name: str, batch_size: int) -> None:
+        if batch_size < 1:
+            raise CommandError("--batch-size must be at least 1.")
         try:
-            total, mails = import_source(path)
+            source = import_source(path)
         except (ImportSourceError, OSError) as exc:
             raise CommandError(str(exc)) from exc
         target = services.mailbox_for_import(name=mailbox_name)
-        counts = dict.fromkeys(["new", "skipped", *InboundState.values], 0)
-        done = 0
-        batch: list[tuple[int | None, bytes]] = []
-        self.stdout.write(f"Importing {total} mail(s) from {path} into mailbox {target.name} …")
+        self.stdout.write(f"Importing {source.total} mail(s) from {path} into mailbox {target.name} …")
+        progress = Progress(total=source.total, stream=_Unterminated(self.stdout), unit="mails")
+        last = ImportCounts()
 
-        def flush() -> None:
-            nonlocal done
-            if not batch:
-                return
-            self._ingest(target, batch, counts)
-            done += len(batch)
-            batch.clear()
-            if done % PROGRESS_EVERY < batch_size or done == total:
-                self.stdout.write(f"  {done}/{total}")
+        def on_progress(counts: ImportCounts) -> None:
+            nonlocal last
+            last = counts
+            progress.update(counts.done)
 
-        for raw in mails:
-            batch.append((None, raw))
-            if len(batch) >= batch_size:
-                flush()
-        flush()
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Done: {counts['new']} new ({counts['article']} to tickets, {counts['triage']} for triage, "
-                f"{counts['quarantine']} quarantined), {counts['skipped']} already there."
+        try:
+            with _batch_logs_quiet(progress.tty):
+                counts = mails_import(
+                    mailbox=target, entries=source.entries, batch_size=batch_size, on_progress=on_progress
+                )
+        except KeyboardInterrupt:
+            progress.finish()
+            raise CommandError(
+                f"Interrupted after {last.done} of {source.total} mail(s): {summary(last)} "
+                "Everything counted is stored; run the same command again to import the rest."
+            ) from None
+        progress.finish()
+        for skipped in counts.skipped:
+            self.stderr.write(f"Skipped {skipped}")
+        self.stdout.write(self.style.SUCCESS(f"Done: {summary(counts)}"))
+        if counts.skipped:
+            raise CommandError(
+                f"{len(counts.skipped)} mail(s) could not be read (listed above); the others are stored. "
+                "Fix them and run the same command again."
             )
-        )
-
-    @staticmethod
-    def _ingest(target: Mailbox, batch: list[tuple[int | None, bytes]], counts: dict[str, int]) -> None:
-        now = timezone.now()
-        # An archive pages nobody and answers nobody: no keyword rules, no flood counts, no auto-answers.
-        results = services.mails_ingest(mailbox=target, items=batch, now=now, mode=services.IntakeMode.IMPORT)
-        # Rows stored by this call carry its ``now``; a mail twice in one batch is one object.
-        new = {mail.pk: mail for mail in results if mail.received_at == now}
-        counts["new"] += len(new)
-        counts["skipped"] += len(results) - len(new)
-        for mail in new.values():
-            counts[mail.state] += 1
