@@ -31,6 +31,7 @@ from supportdesk.tickets.selectors import (
     ticket_get_for_user,
     ticket_search,
 )
+from supportdesk.tickets.ticket_page import is_inline_image
 
 
 def mailbox_get(*, pk: int) -> Mailbox:
@@ -74,11 +75,21 @@ def inbound_attachment_get(*, pk: int) -> InboundAttachment:
 
 
 def attachments_by_mail(*, mail_ids: list[int]) -> dict[int, list[InboundAttachment]]:
-    """The (non-inline) attachments of these mails, without their data."""
+    """All parts of these mails, attached and inline, without their data; one query."""
     result: dict[int, list[InboundAttachment]] = {}
-    for attachment in InboundAttachment.objects.filter(mail_id__in=mail_ids, inline=False).defer("data"):
+    for attachment in InboundAttachment.objects.filter(mail_id__in=mail_ids).defer("data").order_by("id"):
         result.setdefault(attachment.mail_id, []).append(attachment)
     return result
+
+
+def triage_image_get(*, attachment_id: int) -> InboundAttachment:
+    """An inline raster image (PNG, GIF, JPEG, WebP: ``tickets.ticket_page.is_inline_image``) of a
+    mail that waits in triage, with its data. Anything else — another type, a part of a mail
+    already filed or quarantined — is MailNotFound."""
+    found = InboundAttachment.objects.filter(pk=attachment_id, mail__state=InboundState.TRIAGE).first()
+    if found is None or not is_inline_image(found):
+        raise MailNotFound(_("No image %(id)s in a mail waiting for triage.") % {"id": attachment_id})
+    return found
 
 
 @dataclass(frozen=True)

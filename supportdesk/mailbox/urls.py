@@ -13,6 +13,7 @@ urlpatterns = [
     path("triage/<int:pk>/ticket-candidates/", views.triage_ticket_candidates, name="ticket_candidates"),
     path("triage/<int:pk>/reply/", views.triage_reply, name="reply"),
     path("triage/<int:pk>/forward/", views.triage_forward, name="forward"),
+    path("triage/images/<int:pk>/", views.triage_image, name="triage_image"),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment"),
     path("quarantine/", views.quarantine, name="quarantine"),
     path("quarantine/<int:pk>/retry/", views.quarantine_retry, name="quarantine_retry"),

@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.safestring import SafeString, mark_safe
@@ -30,6 +31,7 @@ from supportdesk.mailbox.forms import AddToTicketForm, BulkForm, CreateTicketFor
 from supportdesk.mailbox.models import InboundAttachment, InboundMail
 from supportdesk.mailbox.quoting import extract_ticket_number, split_quoted
 from supportdesk.tickets import selectors as ticket_selectors
+from supportdesk.tickets.ticket_page import MailImage, is_inline_image, is_listed_attachment
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +49,11 @@ class MailCard:
     visible: str
     quoted: str
     html: SafeString
+    """Sanitised; its ``cid:`` images point at ``triage_image``."""
     attachments: list[InboundAttachment]
+    """For download: everything but the inline images."""
+    images: list[MailImage]
+    """Inline images the HTML view does not show (a plain-text mail's, or ones it never references)."""
     prefill: selectors.TicketPrefill
     forward_to: User | None
     create_form: CreateTicketForm
@@ -63,8 +69,19 @@ def _card(mail: InboundMail, attachments: list[InboundAttachment]) -> MailCard:
         logger.exception("preview of mail %s failed", mail.pk)
         parsed = None
     visible, quoted = split_quoted(parsed.text) if parsed else ("", "")
-    # sanitize_html returns markup that is safe to embed (no scripts, no remote content)
-    html = mark_safe(parsing.sanitize_html(parsed.html)) if parsed and parsed.html else mark_safe("")  # noqa: S308
+    images = [
+        MailImage(attachment=a, url=reverse("mailbox:triage_image", args=[a.pk]))
+        for a in attachments
+        if is_inline_image(a)
+    ]
+    html = SafeString()
+    shown: set[str] = set()
+    if parsed and parsed.html:
+        cid_map = {i.attachment.content_id.strip("<>"): i.url for i in images if i.attachment.content_id}
+        markup = parsed.html.lower()
+        shown = {cid for cid in cid_map if f"cid:{cid.lower()}" in markup}
+        # sanitize_html returns markup that is safe to embed (no scripts, no remote content)
+        html = mark_safe(parsing.sanitize_html(parsed.html, cid_map))  # noqa: S308
     prefill = selectors.triage_prefill(mail=mail)
     forward_to = selectors.forward_suggest(to=parsed.to, cc=parsed.cc, text=parsed.text) if parsed else None
     suggestion = prefill.suggestion
@@ -74,7 +91,8 @@ def _card(mail: InboundMail, attachments: list[InboundAttachment]) -> MailCard:
         visible=visible,
         quoted=quoted,
         html=html,
-        attachments=attachments,
+        attachments=[a for a in attachments if is_listed_attachment(a)],
+        images=[i for i in images if i.attachment.content_id.strip("<>") not in shown],
         prefill=prefill,
         forward_to=forward_to,
         create_form=CreateTicketForm(
@@ -264,6 +282,27 @@ def attachment_download(request: Request, pk: int) -> HttpResponse:
     filename = attachment.filename or f"attachment-{attachment.pk}"
     response.headers["Content-Disposition"] = _content_disposition(filename)
     response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_GET
+def triage_image(request: Request, pk: int) -> HttpResponse:
+    """An inline image of a mail waiting in triage (a ``cid:`` part), shown in the page: raster
+    images only, as the ticket page's ``tickets:mail_image`` serves them."""
+    try:
+        image = selectors.triage_image_get(attachment_id=pk)
+    except MailNotFound as exc:
+        raise Http404(exc.message) from exc
+    response = HttpResponse(bytes(image.data), content_type=image.content_type.lower())
+    filename = image.filename or f"image-{image.pk}"
+    response.headers["Content-Disposition"] = (
+        content_disposition_header(as_attachment=False, filename=filename) or "inline"
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    # opened on its own, the part runs nothing in our origin
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, max-age=3600"
     return response
 
 
