@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from supportdesk.accounts.models import User
 from supportdesk.accounts.selectors import user_list_active
+from supportdesk.mailbox.attachments import is_inline_image
 from supportdesk.mailbox.exceptions import MailNotFound
 from supportdesk.mailbox.models import (
     InboundAttachment,
@@ -31,7 +32,6 @@ from supportdesk.tickets.selectors import (
     ticket_get_for_user,
     ticket_search,
 )
-from supportdesk.tickets.ticket_page import is_inline_image
 
 
 def mailbox_get(*, pk: int) -> Mailbox:
@@ -83,7 +83,7 @@ def attachments_by_mail(*, mail_ids: list[int]) -> dict[int, list[InboundAttachm
 
 
 def triage_image_get(*, attachment_id: int) -> InboundAttachment:
-    """An inline raster image (PNG, GIF, JPEG, WebP: ``tickets.ticket_page.is_inline_image``) of a
+    """An inline raster image (PNG, GIF, JPEG, WebP: ``mailbox.attachments.is_inline_image``) of a
     mail that waits in triage, with its data. Anything else — another type, a part of a mail
     already filed or quarantined — is MailNotFound."""
     found = InboundAttachment.objects.filter(pk=attachment_id, mail__state=InboundState.TRIAGE).first()

@@ -26,12 +26,12 @@ from supportdesk.accounts.models import User
 from supportdesk.core.exceptions import DomainError
 from supportdesk.handover import selectors as handover_selectors
 from supportdesk.mailbox import parsing, selectors, services
+from supportdesk.mailbox.attachments import MailImage, inline_image_response, is_inline_image, is_listed_attachment
 from supportdesk.mailbox.exceptions import MailNotFound
 from supportdesk.mailbox.forms import AddToTicketForm, BulkForm, CreateTicketForm, ForwardForm, ReplyForm
 from supportdesk.mailbox.models import InboundAttachment, InboundMail
 from supportdesk.mailbox.quoting import extract_ticket_number, split_quoted
 from supportdesk.tickets import selectors as ticket_selectors
-from supportdesk.tickets.ticket_page import MailImage, is_inline_image, is_listed_attachment
 
 logger = logging.getLogger(__name__)
 
@@ -294,16 +294,7 @@ def triage_image(request: Request, pk: int) -> HttpResponse:
         image = selectors.triage_image_get(attachment_id=pk)
     except MailNotFound as exc:
         raise Http404(exc.message) from exc
-    response = HttpResponse(bytes(image.data), content_type=image.content_type.lower())
-    filename = image.filename or f"image-{image.pk}"
-    response.headers["Content-Disposition"] = (
-        content_disposition_header(as_attachment=False, filename=filename) or "inline"
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    # opened on its own, the part runs nothing in our origin
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Cache-Control"] = "private, max-age=3600"
-    return response
+    return inline_image_response(image)
 
 
 def _content_disposition(filename: str) -> str:

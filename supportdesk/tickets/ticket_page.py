@@ -24,6 +24,11 @@ from supportdesk.escalation.models import Escalation
 from supportdesk.escalation.selectors import TimelineEntry as CaseTimelineEntry
 from supportdesk.escalation.selectors import escalation_timeline_entries
 from supportdesk.mailbox import parsing
+from supportdesk.mailbox.attachments import (
+    MailImage,
+    is_inline_image,
+    is_listed_attachment,
+)
 from supportdesk.mailbox.models import InboundAttachment, InboundMail, OutboundMail, OutboundStatus
 from supportdesk.mailbox.quoting import split_quoted
 from supportdesk.tickets.exceptions import AttachmentNotFound
@@ -31,31 +36,8 @@ from supportdesk.tickets.models import Article, Prio1Case, Ticket
 
 logger = logging.getLogger(__name__)
 
-INLINE_IMAGE_TYPES = frozenset({"image/png", "image/gif", "image/jpeg", "image/webp"})
-"""Inline parts the page shows as images; anything else (SVG can carry script) is listed for download."""
-
 _PARSE_ERRORS = (parsing.Unreadable, ValueError, LookupError, UnicodeError)
 """What reading a stored mail may raise; the page then shows the article's stored text."""
-
-
-def _is_raster_image(attachment: InboundAttachment) -> bool:
-    return attachment.content_type.lower() in INLINE_IMAGE_TYPES
-
-
-def is_inline_image(attachment: InboundAttachment) -> bool:
-    """A raster image the mail shows in its text: an inline part, or one with a ``cid:`` to point at."""
-    return _is_raster_image(attachment) and (attachment.inline or bool(attachment.content_id))
-
-
-def is_listed_attachment(attachment: InboundAttachment) -> bool:
-    """Everything but an inline image is listed for download (an attached image with a content id is both)."""
-    return not (attachment.inline and _is_raster_image(attachment))
-
-
-@dataclass(frozen=True)
-class MailImage:
-    attachment: InboundAttachment
-    url: str
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -21,6 +20,7 @@ from django_htmx.middleware import HtmxDetails
 from supportdesk.accounts.models import User
 from supportdesk.core.exceptions import Conflict, DomainError
 from supportdesk.mailbox import services as mailbox_services
+from supportdesk.mailbox.attachments import inline_image_response
 from supportdesk.tickets import selectors, services, ticket_page
 from supportdesk.tickets.exceptions import AttachmentNotFound, TicketNotFound
 from supportdesk.tickets.forms import (
@@ -146,16 +146,7 @@ def mail_image(request: Request, number: str, pk: int) -> HttpResponse:
         image = ticket_page.mail_image_get(ticket=ticket, attachment_id=pk)
     except AttachmentNotFound as exc:
         raise Http404(exc.message) from exc
-    response = HttpResponse(bytes(image.data), content_type=image.content_type.lower())
-    filename = image.filename or f"image-{image.pk}"
-    response.headers["Content-Disposition"] = (
-        content_disposition_header(as_attachment=False, filename=filename) or "inline"
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    # opened on its own, the part runs nothing in our origin
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Cache-Control"] = "private, max-age=3600"
-    return response
+    return inline_image_response(image)
 
 
 @login_required
