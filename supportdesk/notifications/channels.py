@@ -21,16 +21,35 @@ CHANNEL_REMOVED = gettext_noop("the channel was removed")
 APPRISE_URL_NOT_UNDERSTOOD = gettext_noop("Apprise does not understand the URL")
 APPRISE_FAILED = gettext_noop("Apprise could not deliver the notice")
 WEBHOOK_URL_SCHEME = gettext_noop("a webhook URL must start with http:// or https://")
-OWN_ERRORS = frozenset(
-    {NO_MAIL_ADDRESS, CHANNEL_REMOVED, APPRISE_URL_NOT_UNDERSTOOD, APPRISE_FAILED, WEBHOOK_URL_SCHEME}
-)
+OWN_ERROR_CODES: dict[str, str] = {
+    "no_mail_address": NO_MAIL_ADDRESS,
+    "channel_removed": CHANNEL_REMOVED,
+    "apprise_url_not_understood": APPRISE_URL_NOT_UNDERSTOOD,
+    "apprise_failed": APPRISE_FAILED,
+    "webhook_url_scheme": WEBHOOK_URL_SCHEME,
+}
+"""The errors the channels word themselves, by code (``DeliveryAttempt.error_code``)."""
+OWN_ERRORS = frozenset(OWN_ERROR_CODES.values())
 """The errors the channels word themselves: stored in English (``last_error`` is data), worded
 for the reader by :func:`error_text`. Errors of mail servers and services are kept as they came."""
+_CODE_OF_ERROR = {error: code for code, error in OWN_ERROR_CODES.items()}
 
 
 def error_text(error: str) -> str:
     """A delivery's ``last_error`` for the reader: our own errors in the active language, others as they came."""
     return gettext(error) if error in OWN_ERRORS else error
+
+
+def error_code(error: str) -> str:
+    """The code of one of our own errors ("" for a mail server's or service's error)."""
+    return _CODE_OF_ERROR.get(error, "")
+
+
+def attempt_error_text(*, error: str, code: str) -> str:
+    """An attempt's error for the reader: worded by its code when the app words it, else as it came."""
+    if code in OWN_ERROR_CODES:
+        return gettext(OWN_ERROR_CODES[code])
+    return error
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,52 @@ class NotificationDelivery(models.Model):
         return f"{self.event} → {self.recipient} ({self.status})"
 
 
+class AttemptOutcome(models.TextChoices):
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    RETRY = "retry", _("Failed, will be retried")
+    FAILED = "failed", _("Failed for good")
+    LOST = "lost", _("Lost with its worker, queued again")
+
+
+class DeliveryAttempt(models.Model):
+    """One try at sending a delivery: written with the claim (``sending``) and finished in the
+    transaction that records the delivery's outcome, or marked ``lost`` by the sweep that
+    re-queues a delivery whose worker died while sending (its lease ran out).
+
+    Pruned after :data:`services.deliveries.ATTEMPT_RETENTION`; the delivery's ``attempts``
+    counter keeps counting them.
+    """
+
+    delivery = models.ForeignKey(NotificationDelivery, on_delete=models.CASCADE, related_name="attempt_log")
+    number = models.PositiveSmallIntegerField()
+    """The delivery's ``attempts`` counter after the claim: 1 for the first try, unique per delivery."""
+    started_at = models.DateTimeField()
+    """UTC; when the row was claimed."""
+    finished_at = models.DateTimeField(null=True, blank=True)
+    """UTC; when the outcome was recorded (for ``lost``: when the sweep found it); empty while ``sending``."""
+    outcome = models.CharField(max_length=20, choices=AttemptOutcome.choices, default=AttemptOutcome.SENDING)
+    error = models.TextField(blank=True)
+    """The channel's error as it came (a mail server's reply, ``HTTP 503``, or one of our own errors in English)."""
+    error_code = models.CharField(max_length=40, blank=True)
+    """Set when the error is one the app words itself (``channels.OWN_ERROR_CODES``): shown in the reader's language."""
+
+    class Meta:
+        ordering = ["delivery", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["delivery", "number"], name="delivery_attempt_number_unique"),
+            models.CheckConstraint(
+                condition=models.Q(outcome="sending", finished_at__isnull=True)
+                | (~models.Q(outcome="sending") & models.Q(finished_at__isnull=False)),
+                name="delivery_attempt_finished_iff_not_sending",
+            ),
+        ]
+        indexes = [models.Index(fields=["started_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.delivery_id} #{self.number} {self.outcome}"
+
+
 class ChannelKind(models.TextChoices):
     EMAIL = "email", _("Mail")
     APPRISE = "apprise", _("Apprise URL")

@@ -4,7 +4,7 @@ from django.db.models import Prefetch, QuerySet
 
 from supportdesk.accounts.models import User
 from supportdesk.notifications.channels import error_text
-from supportdesk.notifications.models import DeliveryStatus, NotificationDelivery, UserChannel
+from supportdesk.notifications.models import DeliveryAttempt, DeliveryStatus, NotificationDelivery, UserChannel
 
 PAGE_SIZE = 100
 
@@ -16,7 +16,7 @@ def delivery_list(*, status: str = "", page: int = 1) -> list[NotificationDelive
     from it (``fallback``), so the page shows a notice's way through the recipient's channels;
     and the coordinators' "could not reach" notices that tell of a failure (``unreachable_notices``,
     or ``covered_by`` when they were sent shortly before), or the later failures a notice stands
-    for (``coalesced``).
+    for (``coalesced``); and its attempts, oldest first (``attempt_log``).
     """
     qs: QuerySet[NotificationDelivery] = NotificationDelivery.objects.select_related(
         "recipient", "fallback_of", "fallback"
@@ -29,8 +29,10 @@ def delivery_list(*, status: str = "", page: int = 1) -> list[NotificationDelive
         "fallback__body_html",
     )
     # What a row says about the coordinators' "could not reach" notices: sent about it, standing for
-    # it (sent shortly before), or standing for later failures too. Three queries for the whole page.
+    # it (sent shortly before), or standing for later failures too. Three queries for the whole page;
+    # a fourth brings every row's attempts.
     qs = qs.prefetch_related(
+        Prefetch("attempt_log", queryset=DeliveryAttempt.objects.order_by("number", "pk")),
         Prefetch("unreachable_notices", queryset=NotificationDelivery.objects.only("pk", "about_id")),
         Prefetch("covered_by", queryset=NotificationDelivery.objects.only("pk")),
         Prefetch("coalesced", queryset=NotificationDelivery.objects.only("pk")),

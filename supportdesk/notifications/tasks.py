@@ -16,3 +16,8 @@ def check_delivery_lease(*, delivery_id: int) -> bool:
 @task
 def sweep_deliveries(*, urgent_only: bool = False) -> int:
     return services.delivery_sweep(urgent_only=urgent_only)
+
+
+@task
+def prune_delivery_attempts() -> int:
+    return services.delivery_attempts_prune()

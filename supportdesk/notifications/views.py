@@ -33,6 +33,7 @@ def delivery_log(request: AuthedRequest) -> HttpResponse:
             "status": status if status in DeliveryStatus.values else "",
             "statuses": DeliveryStatus.choices,
             "problems": selectors.delivery_problem_count(),
+            "retention_days": services.ATTEMPT_RETENTION.days,
         },
     )
 

@@ -3,7 +3,8 @@
 - ``notices``: rendering a notice and queueing its deliveries (``notify``, ``notify_many``);
 - ``deliveries``: sending one, retries, the next channel when one fails, the coordinators told
   when none is left (at most once an hour per coordinator and person), the leases and sweeps
-  that send again what a killed worker lost (Prio 1 notices within about a minute);
+  that send again what a killed worker lost (Prio 1 notices within about a minute), the log of
+  every attempt (``DeliveryAttempt``) and its pruning;
 - ``user_channels``: a person's own channels and quiet hours.
 
 Everything is re-exported here: ``from supportdesk.notifications.services import notify`` and
@@ -11,6 +12,7 @@ Everything is re-exported here: ``from supportdesk.notifications.services import
 """
 
 from supportdesk.notifications.services.deliveries import (
+    ATTEMPT_RETENTION,
     FALLBACK_AFTER_RETRIES,
     RETRY_DELAYS,
     SENDING_LEASE,
@@ -20,6 +22,7 @@ from supportdesk.notifications.services.deliveries import (
     URGENT_SENDING_LEASE,
     coordinators_tell_unreachable,
     delivery_attempt,
+    delivery_attempts_prune,
     delivery_chain,
     delivery_fall_back,
     delivery_lease_check,
@@ -50,6 +53,7 @@ from supportdesk.notifications.services.user_channels import (
 )
 
 __all__ = [
+    "ATTEMPT_RETENTION",
     "DEFAULT_CHANNELS",
     "FALLBACK_AFTER_RETRIES",
     "RETRY_DELAYS",
@@ -63,6 +67,7 @@ __all__ = [
     "channels",
     "coordinators_tell_unreachable",
     "delivery_attempt",
+    "delivery_attempts_prune",
     "delivery_chain",
     "delivery_fall_back",
     "delivery_lease_check",

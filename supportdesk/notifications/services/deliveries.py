@@ -7,14 +7,20 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import lazy
 
 from supportdesk.notifications import tasks as notification_tasks
-from supportdesk.notifications.channels import error_text
-from supportdesk.notifications.models import ChannelKind, DeliveryStatus, NotificationDelivery
+from supportdesk.notifications.channels import DeliveryResult, error_code, error_text
+from supportdesk.notifications.models import (
+    AttemptOutcome,
+    ChannelKind,
+    DeliveryAttempt,
+    DeliveryStatus,
+    NotificationDelivery,
+)
 from supportdesk.notifications.services.notices import (
     channels,
     delivery_queue,
@@ -46,6 +52,8 @@ UNREACHABLE_TEMPLATE = "notifications/unreachable"
 """The coordinators' notice that all of a person's channels failed."""
 UNREACHABLE_NOTICE_MINUTES = 60
 """Default of ``settings.SUPPORTDESK_UNREACHABLE_NOTICE_MINUTES``, see :func:`unreachable_notice_period`."""
+ATTEMPT_RETENTION = timedelta(days=90)
+"""Attempts (``DeliveryAttempt``) that started longer ago are pruned by the nightly job."""
 
 
 def unreachable_notice_period() -> timedelta:
@@ -89,6 +97,12 @@ def delivery_attempt(*, delivery_id: int, now: datetime | None = None) -> Notifi
     timeout). No protocol here can close this window: the channel does not take part
     in the database transaction, and SMTP has no idempotency key. Twice is the
     chosen failure; never is not acceptable for a Prio 1.
+
+    Every claim writes a ``DeliveryAttempt`` (``sending``) in the claim's transaction, and the
+    transaction that records the outcome finishes it (sent, failed and retried, failed for good),
+    so the log and the delivery never disagree. A sweep that finds the attempt's lease run out
+    marks it ``lost``; should its worker still finish it after all (a send that outlasted the
+    lease), the worker's outcome replaces ``lost``: it is what the channel said.
     """
     now = now or timezone.now()
     urgent = NotificationDelivery.objects.filter(pk=delivery_id).values_list("urgent", flat=True).first()
@@ -99,12 +113,13 @@ def delivery_attempt(*, delivery_id: int, now: datetime | None = None) -> Notifi
         claimed = NotificationDelivery.objects.filter(
             pk=delivery_id, status__in=[DeliveryStatus.PENDING, DeliveryStatus.RETRYING]
         ).update(status=DeliveryStatus.SENDING, attempts=F("attempts") + 1, next_attempt_at=lease_end)
-        if claimed and urgent:
+        if not claimed:
+            return None  # sent, given up or being sent by another worker: a duplicate task does nothing
+        attempt = _attempt_start(delivery_id=delivery_id, now=now)
+        if urgent:
             notification_tasks.check_delivery_lease.using(run_after=lease_end + timedelta(seconds=1)).enqueue(
                 delivery_id=delivery_id
             )
-    if not claimed:
-        return None  # sent, given up or being sent by another worker: a duplicate task does nothing
     delivery = NotificationDelivery.objects.select_related("recipient").get(pk=delivery_id)
     result = channels()[delivery.channel].send(delivery)
     with transaction.atomic():
@@ -133,9 +148,47 @@ def delivery_attempt(*, delivery_id: int, now: datetime | None = None) -> Notifi
                 delivery_id=delivery.pk
             )
         delivery.save(update_fields=["status", "last_error", "sent_at", "next_attempt_at"])
+        _attempt_finish(attempt=attempt, status=delivery.status, result=result)
         if delivery.status == DeliveryStatus.FAILED and delivery.falls_back:
             delivery_fall_back(delivery=delivery, next_channel=next_channel, now=timezone.now())
     return delivery
+
+
+def _attempt_start(*, delivery_id: int, now: datetime) -> DeliveryAttempt:
+    """The log row of the attempt just claimed; in the claim's transaction, which holds the row's lock,
+    so ``attempts`` is this claim's number."""
+    number = NotificationDelivery.objects.filter(pk=delivery_id).values_list("attempts", flat=True).get()
+    return DeliveryAttempt.objects.create(delivery_id=delivery_id, number=number, started_at=now)
+
+
+_ATTEMPT_OUTCOME = {
+    DeliveryStatus.SENT: AttemptOutcome.SENT,
+    DeliveryStatus.RETRYING: AttemptOutcome.RETRY,
+    DeliveryStatus.FAILED: AttemptOutcome.FAILED,
+}
+
+
+def _attempt_finish(*, attempt: DeliveryAttempt, status: str, result: DeliveryResult) -> None:
+    """Record an attempt's outcome; in the transaction that saves the delivery's ``status``."""
+    attempt.outcome = _ATTEMPT_OUTCOME[DeliveryStatus(status)]
+    attempt.finished_at = timezone.now()
+    attempt.error = "" if result.ok else result.error
+    attempt.error_code = "" if result.ok else error_code(result.error)
+    attempt.save(update_fields=["outcome", "finished_at", "error", "error_code"])
+
+
+@transaction.atomic
+def delivery_attempts_prune(*, now: datetime | None = None) -> int:
+    """Delete the attempt log older than :data:`ATTEMPT_RETENTION`; the number of attempts deleted.
+
+    The deliveries stay (their ``attempts`` counter too); the delivery log says how many of a
+    delivery's attempts are no longer listed.
+    """
+    cutoff = (now or timezone.now()) - ATTEMPT_RETENTION
+    deleted, _ = DeliveryAttempt.objects.filter(started_at__lt=cutoff).delete()
+    if deleted:
+        logger.info("pruned %s delivery attempts that started before %s", deleted, cutoff.isoformat())
+    return deleted
 
 
 # --- the next channel when one fails ------------------------------------------------------------
@@ -298,15 +351,19 @@ def delivery_requeue_if_lost(*, delivery_id: int, now: datetime) -> bool:
 
     The test and the change are one UPDATE, so a row that a live worker has claimed meanwhile
     (a fresh lease) is left alone. ``next_attempt_at`` becomes ``now``: should this task be lost
-    as well, the next sweep finds the row again.
+    as well, the next sweep finds the row again. A row lost while ``sending`` (its worker died
+    mid-send) has its open attempt marked ``lost`` in the same transaction; one whose task died
+    before the claim has no open attempt.
     """
-    requeued = (
-        NotificationDelivery.objects.filter(_lost(now=now), pk=delivery_id).update(
-            status=Case(When(status=DeliveryStatus.SENDING, then=Value(DeliveryStatus.RETRYING)), default=F("status")),
-            next_attempt_at=now,
+    lost = NotificationDelivery.objects.filter(_lost(now=now), pk=delivery_id)
+    # Two conditional UPDATEs instead of one with a CASE, to know whether the row was ``sending``;
+    # each tests and changes in one statement, and the second never takes a ``sending`` row.
+    mid_send = lost.filter(status=DeliveryStatus.SENDING).update(status=DeliveryStatus.RETRYING, next_attempt_at=now)
+    requeued = bool(mid_send) or lost.exclude(status=DeliveryStatus.SENDING).update(next_attempt_at=now) == 1
+    if mid_send:
+        DeliveryAttempt.objects.filter(delivery_id=delivery_id, outcome=AttemptOutcome.SENDING).update(
+            outcome=AttemptOutcome.LOST, finished_at=now
         )
-        == 1
-    )
     if requeued:
         notification_tasks.deliver_notification.enqueue(delivery_id=delivery_id)
         logger.warning("notice %s lost its task (worker gone?); sending it again", delivery_id)

@@ -211,7 +211,7 @@ def test_the_log_shows_the_way_through_the_channels(client, agent, coordinator, 
     for first in firsts:
         delivery_attempt(delivery_id=first.pk)
     client.force_login(coordinator)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         page = client.get("/notices/").content.decode()
     fallback = firsts[0].fallback
     assert f'id="delivery-{fallback.pk}"' in page

@@ -33,5 +33,5 @@ def test_query_count_does_not_grow_with_rows(client, coordinator, agent, django_
     for _ in range(30):
         notify(recipient=agent, template="test_notice", context={"recipient": agent})
     client.force_login(coordinator)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         client.get("/notices/")
