@@ -15,7 +15,7 @@ from django.db.models import Max
 from django.tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from supportdesk.notifications.models import DeliveryStatus, NotificationDelivery
+from supportdesk.notifications.models import AttemptOutcome, DeliveryAttempt, DeliveryStatus, NotificationDelivery
 from supportdesk.roster import business_hours as bh
 from supportdesk.roster import selectors as roster_selectors
 from supportdesk.tickets.models import DigestItem
@@ -71,8 +71,15 @@ class Timeline:
         last = rows.aggregate(last=Max("pk"))["last"]
         if last is None:
             return 0
-        count = rows.filter(pk__lte=last).update(
+        settled = rows.filter(pk__lte=last)
+        count = settled.update(
             status=DeliveryStatus.SENT, attempts=1, created_at=moment, sent_at=moment, next_attempt_at=None
+        )
+        DeliveryAttempt.objects.bulk_create(
+            DeliveryAttempt(
+                delivery_id=pk, number=1, started_at=moment, finished_at=moment, outcome=AttemptOutcome.SENT
+            )
+            for pk in settled.values_list("pk", flat=True)
         )
         self.last_delivery = last
         return count

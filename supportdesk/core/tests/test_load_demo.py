@@ -16,7 +16,7 @@ from supportdesk.escalation.models import Escalation, EscalationStatus, EventKin
 from supportdesk.handover import agenda
 from supportdesk.handover.models import ClosingCheck, Handover, ReadinessCheck
 from supportdesk.mailbox.models import InboundMail
-from supportdesk.notifications.models import DeliveryStatus, NotificationDelivery
+from supportdesk.notifications.models import AttemptOutcome, DeliveryAttempt, DeliveryStatus, NotificationDelivery
 from supportdesk.roster import business_hours as bh
 from supportdesk.roster import selectors as roster_selectors
 from supportdesk.roster.models import Absence, Assignment, PoolMember, RosterWeek, SwapRequest, SwapStatus
@@ -170,6 +170,8 @@ def test_nothing_is_left_to_send_when_the_demo_starts():
 
     assert NotificationDelivery.objects.count() > 50
     assert set(NotificationDelivery.objects.values_list("status", flat=True)) == {DeliveryStatus.SENT}
+    # the delivery log shows each as sent once, not as an attempt missing from the log
+    assert DeliveryAttempt.objects.filter(outcome=AttemptOutcome.SENT).count() == NotificationDelivery.objects.count()
     assert not NotificationDelivery.objects.filter(created_at__gt=WEDNESDAY_EVENING).exists()
     assert not DBTaskResult.objects.exists()
     assert not DigestItem.objects.filter(digested_at__isnull=True).exists()
