@@ -188,9 +188,12 @@ def closing(request: Request) -> HttpResponse:
 # --- the live part of the Today page ---------------------------------------------------------
 
 
-def today_live_context() -> dict[str, object]:
-    """Context of ``handover/today_live.html``: the board and how often the page asks again."""
-    return {"board": selectors.today_board(now=timezone.now()), "poll_seconds": conf.today_poll_seconds()}
+def today_live_context(*, reads: selectors.DayReads | None = None) -> dict[str, object]:
+    """Context of ``handover/today_live.html``: the board and how often the page asks again.
+
+    ``reads``: what the page has read about today already (the published holders of its duty cards)."""
+    now = reads.now if reads is not None else timezone.now()
+    return {"board": selectors.today_board(now=now, reads=reads), "poll_seconds": conf.today_poll_seconds()}
 
 
 @login_required

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET
 from supportdesk.roster import business_hours as bh
 from supportdesk.roster import selectors
 from supportdesk.roster.contacts import Contact
-from supportdesk.roster.models import AbsenceKind, AbsenceStatus, Duty
+from supportdesk.roster.models import AbsenceKind, AbsenceStatus, Assignment, Duty
 from supportdesk.roster.views.common import (
     Request,
     _absence_rows,
@@ -44,9 +44,18 @@ class DayCard:
         return [c.duty for c in self.contacts if c.user is None] if not self.closed else []
 
 
-def _day_card(cal: bh.SupportCalendar, day: date, label: str, duties: list[Duty], closing: dict[date, str]) -> DayCard:
+def _day_card(
+    cal: bh.SupportCalendar,
+    day: date,
+    label: str,
+    duties: list[Duty],
+    closing: dict[date, str],
+    holders: dict[str, Assignment] | None = None,
+) -> DayCard:
+    """``holders``: the day's published cells when the caller has read them already."""
     window = bh.window_on(cal, day)
-    holders = selectors.holders_on(day=day, published_only=True) if window else {}
+    if holders is None:
+        holders = selectors.holders_on(day=day, published_only=True) if window else {}
     return DayCard(
         day=day,
         label=label,
@@ -66,7 +75,12 @@ def today(request: Request) -> HttpResponse:
     day = selectors.today()
     tomorrow = day + timedelta(days=1)
     closing = _closing_names(day, day + timedelta(days=31))
-    cards = [_day_card(cal, day, _("Today"), duties, closing), _day_card(cal, tomorrow, _("Tomorrow"), duties, closing)]
+    # Read once: the duty cards and the live part ({% today_live %}, through ``today_holders``) both show them.
+    today_holders = selectors.holders_on(day=day, published_only=True) if bh.window_on(cal, day) else None
+    cards = [
+        _day_card(cal, day, _("Today"), duties, closing, holders=today_holders or {}),
+        _day_card(cal, tomorrow, _("Tomorrow"), duties, closing),
+    ]
     if cards[1].closed:
         following = next(bh.support_days(cal, tomorrow, tomorrow + timedelta(days=30)), None)
         if following is not None:
@@ -81,22 +95,24 @@ def today(request: Request) -> HttpResponse:
         "today": cards[0],
         "in_window": bool(window and window.contains(now)),
         "open_today": [{"duty": duty, "offer": offers.get((day, duty.pk))} for duty in cards[0].open_duties],
+        "today_holders": (day, today_holders) if today_holders is not None else None,
     }
     if request.user.is_coordinator:
-        context.update(_coordinator_boxes(day))
+        context.update(_coordinator_boxes(day, duties))
     return render(request, "roster/today.html", context)
 
 
 COORDINATOR_HORIZON_DAYS = 14
 
 
-def _coordinator_boxes(day: date) -> dict[str, object]:
+def _coordinator_boxes(day: date, duties: list[Duty] | None = None) -> dict[str, object]:
     """Open duties in the next two weeks (with their offers) and vacations still missing cover."""
     end = day + timedelta(days=COORDINATOR_HORIZON_DAYS)
     cells = list(selectors.open_assignments(start=day, end=end).select_related("week").order_by("date", "duty__order"))
     offers = _open_offers_for_cells((c.date, c.duty_id) for c in cells)
     vacations = selectors.absence_list(start=day).filter(kind=AbsenceKind.VACATION)
-    missing = [row for row in _absence_rows(vacations, _duty_names()) if row.status == AbsenceStatus.COVER_MISSING]
+    names = {d.code: d for d in duties} if duties is not None else _duty_names()
+    missing = [row for row in _absence_rows(vacations, names) if row.status == AbsenceStatus.COVER_MISSING]
     return {
         "coordinator_boxes": True,
         "open_cells": [
