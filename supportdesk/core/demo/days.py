@@ -72,11 +72,11 @@ def _day_flow(*, timeline: Timeline, day: date, head: User, slips: set[str]) -> 
     phone = handover_selectors.duty_holder(day=day, duty=Duty.PHONE_DUTY)
     for slot in ticket_selectors.intake_check_slots_on(cal=timeline.cal, day=day):
         if when(slot):
-            check = ticket_services.intake_check_open(due_at=slot)
+            intake = ticket_services.intake_check_open(due_at=slot)
             timeline.settle(slot)
             done_at = _minutes(slot, 2 + day.day % 6)
             if phone is not None and when(done_at):
-                ticket_services.intake_check_done(check=check, actor=phone, now=done_at)
+                ticket_services.intake_check_done(check=intake, actor=phone, now=done_at)
 
     if when(end):
         closing = handover_services.closing_request(now=end)
