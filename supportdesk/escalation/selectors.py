@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -25,6 +25,12 @@ from supportdesk.escalation.models import (
     OutsideWindowMode,
     Prio1Rule,
     StatusMailTemplate,
+)
+from supportdesk.notifications.models import (
+    AttemptOutcome,
+    ChannelKind,
+    DeliveryAttempt,
+    NotificationDelivery,
 )
 from supportdesk.roster import business_hours as bh
 from supportdesk.roster.contacts import Contact, tel_uri
@@ -206,6 +212,124 @@ def escalation_timeline_entries(*, escalation: Escalation) -> list[TimelineEntry
             own_words="" if event.detail_code else event.text,
         )
         for event in escalation_timeline(escalation=escalation)
+    ]
+
+
+NOTICE_KINDS = (EventKind.NOTIFIED, EventKind.RENOTIFIED, EventKind.ESCALATED)
+"""The timeline entries that sent a recipient the Prio 1 notice (each with its deliveries)."""
+ATTEMPT_TROUBLE = frozenset({AttemptOutcome.RETRY, AttemptOutcome.FAILED, AttemptOutcome.LOST})
+"""Outcomes that open a channel's list of attempts on the case page."""
+
+
+@dataclass(frozen=True)
+class NoticeDelivery:
+    """One Prio 1 notice on one channel: its delivery row and its attempts, oldest first."""
+
+    event: EscalationEvent
+    """The timeline entry that sent it (first notice, repeat, escalation)."""
+    delivery: NotificationDelivery
+    attempts: list[DeliveryAttempt]
+
+    @property
+    def attempts_not_listed(self) -> int:
+        """Attempts counted on the delivery but no longer (or never) in its log."""
+        return max(self.delivery.attempts - len(self.attempts), 0)
+
+
+@dataclass(frozen=True)
+class ChannelNotices:
+    """A recipient's notices on one of their channels, oldest first; the last one's state is the channel's."""
+
+    channel: str
+    """The channel's code (``email``, ``apprise``, ``webhook``)."""
+    label: str
+    address: str
+    """Shown for mail (the address); empty for Apprise and webhooks, whose rows name the channel, not its URL."""
+    notices: list[NoticeDelivery]
+
+    @property
+    def latest(self) -> NotificationDelivery:
+        return self.notices[-1].delivery
+
+    @property
+    def attempts(self) -> list[DeliveryAttempt]:
+        return [attempt for notice in self.notices for attempt in notice.attempts]
+
+    @property
+    def last_attempt(self) -> DeliveryAttempt | None:
+        attempts = self.attempts
+        return attempts[-1] if attempts else None
+
+    @property
+    def expanded(self) -> bool:
+        """The attempts are shown open when the latest one failed (for now or for good) or was lost."""
+        last = self.last_attempt
+        return last is not None and last.outcome in ATTEMPT_TROUBLE
+
+    @property
+    def failed_count(self) -> int:
+        return sum(1 for a in self.attempts if a.outcome in (AttemptOutcome.RETRY, AttemptOutcome.FAILED))
+
+    @property
+    def lost_count(self) -> int:
+        return sum(1 for a in self.attempts if a.outcome == AttemptOutcome.LOST)
+
+    @property
+    def dom_id(self) -> str:
+        """Stable across polls: the first delivery of the channel names it."""
+        return f"notice-attempts-{self.notices[0].delivery.pk}"
+
+
+@dataclass(frozen=True)
+class RecipientNotices:
+    """Everyone the chain sent the Prio 1 notice, with the state of each of their channels."""
+
+    user: User
+    channels: list[ChannelNotices]
+
+
+def escalation_notice_deliveries(*, escalation: Escalation) -> list[RecipientNotices]:
+    """Per recipient of the Prio 1 notice (in the order they were first told) and channel (in the
+    order of their channels): the notices sent, each delivery's state and its attempts.
+
+    Three queries however many recipients, notices and attempts: the notice entries with their
+    recipients, their deliveries (without the bodies), and the deliveries' attempts by ``number``.
+    """
+    events = (
+        escalation.events.filter(kind__in=NOTICE_KINDS, recipient__isnull=False)
+        .select_related("recipient")
+        .prefetch_related(
+            Prefetch(
+                "deliveries",
+                queryset=NotificationDelivery.objects.defer("body_text", "body_html").prefetch_related(
+                    Prefetch("attempt_log", queryset=DeliveryAttempt.objects.order_by("number", "pk"))
+                ),
+            )
+        )
+        .order_by("at", "id")
+    )
+    people: dict[int, tuple[User, dict[tuple[str, str], list[NoticeDelivery]]]] = {}
+    for event in events:
+        assert event.recipient is not None  # noqa: S101 - filtered above
+        _user, channels = people.setdefault(event.recipient.pk, (event.recipient, {}))
+        for delivery in sorted(event.deliveries.all(), key=lambda d: d.pk):
+            channels.setdefault((delivery.channel, delivery.address), []).append(
+                NoticeDelivery(event=event, delivery=delivery, attempts=list(delivery.attempt_log.all()))
+            )
+    return [
+        RecipientNotices(
+            user=user,
+            channels=[
+                ChannelNotices(
+                    channel=channel,
+                    label=str(ChannelKind(channel).label) if channel in ChannelKind.values else channel,
+                    address=address if channel == ChannelKind.EMAIL else "",
+                    notices=notices,
+                )
+                for (channel, address), notices in channels.items()
+            ],
+        )
+        for user, channels in people.values()
     ]
 
 

@@ -48,6 +48,7 @@ def _context(escalation: Escalation) -> dict[str, object]:
         "escalation": escalation,
         "ticket": escalation.case.ticket,
         "entries": selectors.escalation_timeline_entries(escalation=escalation),
+        "notices": selectors.escalation_notice_deliveries(escalation=escalation),
         "contacts": selectors.case_contacts(escalation=escalation),
     }
 

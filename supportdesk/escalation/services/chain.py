@@ -49,7 +49,7 @@ STEP_GRACE = timedelta(seconds=30)
 """A step overdue by more than this was lost (worker killed, task dropped): the sweep re-enqueues it."""
 DELIVERY_CHECK_DELAY = timedelta(seconds=20)
 """After a step, look this much later whether every channel of a recipient failed."""
-NOTICE_KINDS = (EventKind.NOTIFIED, EventKind.RENOTIFIED, EventKind.ESCALATED)
+NOTICE_KINDS = selectors.NOTICE_KINDS
 _detail_lazy = lazy(lambda code: detail_text(code=code, params={}), str)
 _error_lazy = lazy(delivery_error_text, str)
 """A reason or a channel's error worded when the notice is rendered, i.e. in the coordinator's language."""
