@@ -40,7 +40,7 @@ from supportdesk.handover.models import (
 from supportdesk.notifications.services import notify, notify_many
 from supportdesk.roster import business_hours as bh
 from supportdesk.roster.models import Duty
-from supportdesk.roster.selectors import absent_user_ids_on, support_calendar
+from supportdesk.roster.selectors import support_calendar
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ def _day(now: datetime) -> date:
 
 
 def _coordinators(day: date) -> list[User]:
-    return user_list_coordinators(absent_user_ids=absent_user_ids_on(day=day))
+    return user_list_coordinators(day=day)
 
 
 def _url(name: str, *args: object) -> str:

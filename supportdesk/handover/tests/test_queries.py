@@ -18,7 +18,7 @@ from supportdesk.handover.tests.factories import MONDAY, at, triage_mail
 from supportdesk.roster.selectors import holders_on, support_calendar, user_is_absent
 from supportdesk.roster.tests.factories import AbsenceFactory
 from supportdesk.tickets.models import Priority
-from supportdesk.tickets.selectors import intake_check_current
+from supportdesk.tickets.selectors import IntakeCheckView, intake_check_current
 from supportdesk.tickets.services import intake_check_done, intake_check_open, ticket_create
 from supportdesk.tickets.tests.factories import ContactFactory
 
@@ -133,7 +133,9 @@ def test_a_coordinator_sees_more_for_a_few_queries_more(client, head, week, anna
     "moment",
     [at(MONDAY, 10), at(MONDAY, 16), at(MONDAY, 16, 10), at(MONDAY, 16, 20), at(MONDAY, 17, 5), at(MONDAY, 17, 30)],
 )
-def test_intake_current_is_the_tickets_apps_view(head, week, anna, moment):
+def test_the_days_checks_give_the_tickets_apps_intake_check(head, week, anna, moment):
+    """The board passes the checks ``DayReads`` read to ``intake_check_current``: the same view as when
+    the tickets app reads them itself, with Friday's last check as the one before Monday's first."""
     intake_check_open(due_at=at(FRIDAY_BEFORE, 17))  # never done
     first = intake_check_open(due_at=at(MONDAY, 16))
     intake_check_done(check=first, actor=anna, now=at(MONDAY, 16, 12))
@@ -141,19 +143,18 @@ def test_intake_current_is_the_tickets_apps_view(head, week, anna, moment):
     ticket_create(actor=anna, subject="Anruf", now=at(MONDAY, 15, 50))
     ticket_create(actor=anna, subject="Kasse steht", priority=Priority.P1, now=at(MONDAY, 16, 30))
     with time_machine.travel(moment, tick=False):
-        expected = intake_check_current(moment)
-        got = selectors.intake_current(now=moment)
-    if expected is None:
-        assert got is None
-    else:
-        assert got is not None
-        assert (got.check, got.since, got.new_tickets, got.prio1_open, got.overdue) == (
-            expected.check,
-            expected.since,
-            expected.new_tickets,
-            expected.prio1_open,
-            expected.overdue,
-        )
+        expected = _intake_fields(intake_check_current(moment))
+        reads = selectors.DayReads(now=moment)
+        assert _intake_fields(intake_check_current(moment, checks=reads.intake_checks)) == expected
+        board = selectors.today_board(now=moment, reads=reads)
+    assert _intake_fields(board.intake) == (expected if board.in_window else None)
+    assert (expected is None) == (moment == at(MONDAY, 10))
+
+
+def _intake_fields(view: IntakeCheckView | None) -> tuple | None:
+    if view is None:
+        return None
+    return (view.check, view.since, view.new_tickets, view.prio1_open, view.overdue)
 
 
 @pytest.mark.parametrize("presence", ["none", "absent", "present", "away", "leaving"])
