@@ -1,10 +1,11 @@
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import date, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet, Value
 from django.utils import timezone
 
 from supportdesk.accounts.models import ApiToken, Role, User, hash_token
+from supportdesk.roster.models import Absence
 
 
 def api_token_authenticate(*, raw: str) -> User | None:
@@ -26,14 +27,30 @@ def user_list_active() -> QuerySet[User]:
     return User.objects.filter(is_active=True).order_by("display_name", "username")
 
 
-def user_list_coordinators(*, absent_user_ids: Iterable[int] = ()) -> list[User]:
+def user_list_coordinators(*, day: date | None = None, absent_user_ids: Iterable[int] = ()) -> list[User]:
     """Who receives the coordinator's notices now (R1).
 
     The coordinators who are not deputies, unless all of them are absent; then
     the deputies. Admins receive them only when no coordinator exists at all.
+    Absent are the roster's absences on ``day`` (read in the same query) and
+    ``absent_user_ids``. One query, ordered by name.
     """
-    absent = set(absent_user_ids)
-    coordinators = list(User.objects.filter(is_active=True, role=Role.COORDINATOR))
+    absent_ids = set(absent_user_ids)
+    absent_on_day = (
+        Exists(Absence.objects.filter(user=OuterRef("pk"), start__lte=day, end__gte=day))
+        if day is not None
+        else Value(False)
+    )
+    users = User.objects.filter(is_active=True, role__in=(Role.COORDINATOR, Role.ADMIN)).annotate(
+        absent_on_day=absent_on_day
+    )
+    coordinators: list[User] = []
+    admins: list[User] = []
+    absent: set[int] = set()
+    for user in users:
+        (coordinators if user.role == Role.COORDINATOR else admins).append(user)
+        if user.absent_on_day or user.pk in absent_ids:
+            absent.add(user.pk)
     primary = [u for u in coordinators if not u.is_deputy and u.pk not in absent]
     if primary:
         return primary
@@ -42,7 +59,7 @@ def user_list_coordinators(*, absent_user_ids: Iterable[int] = ()) -> list[User]
         return deputies
     if coordinators:
         return [u for u in coordinators if not u.is_deputy] or coordinators
-    return list(User.objects.filter(is_active=True, role=Role.ADMIN))
+    return admins
 
 
 def user_get_mailbox_head() -> User | None:
