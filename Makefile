@@ -8,7 +8,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 PG_ADMIN_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 PG_BENCH_URL ?= postgres://postgres@127.0.0.1:5432/supportdesk_bench_io
 
-.PHONY: run test test-sqlite test-postgres lint install install-test migrate demo bench bench-all clean
+.PHONY: run test test-sqlite test-postgres lint install install-test migrate demo bench bench-all messages clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	@test -x $(PY) || $$(scripts/find-python) -m venv $(VENV)
@@ -72,3 +72,10 @@ bench-all: install-test
 
 clean:
 	rm -rf $(VENV) var
+
+# Refresh the German catalog from the sources and compile it (translate new entries in
+# supportdesk/locale/de/LC_MESSAGES/django.po, then run it again).
+messages: install
+	cd supportdesk && ../$(PY) ../manage.py makemessages -l de --ignore=.venv --ignore=var --ignore=bench --no-obsolete
+	msgfmt --check -o supportdesk/locale/de/LC_MESSAGES/django.mo supportdesk/locale/de/LC_MESSAGES/django.po
+	@echo "untranslated: $$(msgattrib --untranslated supportdesk/locale/de/LC_MESSAGES/django.po | grep -c '^msgid' || true)"
