@@ -13,6 +13,7 @@ from django.urls import reverse
 from supportdesk.tickets import selectors, services, views
 from supportdesk.tickets.forms import QuickSelect, TicketFilterForm
 from supportdesk.tickets.models import ArticleKind
+from supportdesk.tickets.selectors import fulltext
 from supportdesk.tickets.tests.factories import CustomerFactory, TicketFactory
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -92,7 +93,7 @@ def test_ticket_list_page_selector(agent):
 def test_subject_hits_come_first_though_many_newer_tickets_mention_the_word(agent, monkeypatch):
     """PostgreSQL ranks article-only hits among a capped set of the newest; subject hits must
     still come first, then name hits, then article hits (SQLite: bm25 column weights)."""
-    monkeypatch.setattr(selectors, "SEARCH_CANDIDATES", 3)
+    monkeypatch.setattr(fulltext, "SEARCH_CANDIDATES", 3)
     subject = make(agent, "Drucker im Flur defekt")
     named = make(agent, "Allgemeine Anfrage", customer=CustomerFactory(name="Drucker Meier GmbH"))
     mentions = [make(agent, f"Anfrage {i}", body=f"Der Drucker {i} druckt schief.") for i in range(6)]
