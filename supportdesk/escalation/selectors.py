@@ -36,7 +36,6 @@ from supportdesk.roster import business_hours as bh
 from supportdesk.roster.contacts import Contact, tel_uri
 from supportdesk.roster.models import Duty
 from supportdesk.roster.selectors import (
-    absent_user_ids_on,
     duty_list,
     eligible_users,
     holders_on,
@@ -58,7 +57,7 @@ def _local_day(at: datetime) -> "datetime":
 
 def coordinators_at(*, at: datetime) -> list[User]:
     """The coordinators, or the deputies while all coordinators are absent (R1)."""
-    return user_list_coordinators(absent_user_ids=absent_user_ids_on(day=_local_day(at).date()))
+    return user_list_coordinators(day=_local_day(at).date())
 
 
 @dataclass(frozen=True)

@@ -263,17 +263,13 @@ def coordinators_tell_unreachable(*, delivery: NotificationDelivery, now: dateti
     """
     from supportdesk.accounts.models import User
     from supportdesk.accounts.selectors import user_list_coordinators
-    from supportdesk.roster.selectors import absent_user_ids_on, today
+    from supportdesk.roster.selectors import today
 
     person = delivery.recipient
     # Two workers failing notices to the same person at once must not both decide "nobody told yet".
     User.objects.select_for_update().filter(pk=person.pk).first()
     chain = list(reversed(delivery_chain(delivery=delivery)))
-    coordinators = [
-        user
-        for user in user_list_coordinators(absent_user_ids=absent_user_ids_on(day=today(now)))
-        if user.pk != person.pk
-    ]
+    coordinators = [user for user in user_list_coordinators(day=today(now)) if user.pk != person.pk]
     if not coordinators:
         logger.error("notice %s: %s could not be reached and there is no coordinator to tell", delivery.pk, person.pk)
         return []

@@ -166,4 +166,4 @@ def _cell_locked(*, day: date, duty_id: int) -> Assignment | None:
 
 def _coordinators_on(*, day: date) -> list[User]:
     """Who gets the coordinator's notices on ``day``: the deputy while the coordinators are absent (R1)."""
-    return user_list_coordinators(absent_user_ids=selectors.absent_user_ids_on(day=day))
+    return user_list_coordinators(day=day)

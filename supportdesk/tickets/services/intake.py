@@ -9,7 +9,7 @@ from django.utils import timezone
 from supportdesk.accounts.models import User
 from supportdesk.accounts.selectors import user_list_coordinators
 from supportdesk.notifications.services import notify, notify_many
-from supportdesk.roster.selectors import absent_user_ids_on, holders_on
+from supportdesk.roster.selectors import holders_on
 from supportdesk.tickets import selectors
 from supportdesk.tickets.models import IntakeCheck
 from supportdesk.tickets.services.common import _local
@@ -62,7 +62,7 @@ def intake_checks_escalate(*, now: datetime | None = None) -> list[IntakeCheck]:
         return []
     day = _local(late[-1].due_at).date()
     holder = holders_on(day=day, published_only=True).get("phone_duty")
-    coordinators = user_list_coordinators(absent_user_ids=absent_user_ids_on(day=day))
+    coordinators = user_list_coordinators(day=day)
     for check in late:
         notify_many(
             recipients=coordinators,
