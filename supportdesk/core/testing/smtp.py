@@ -1,6 +1,7 @@
 """A real SMTP server on loopback for tests: aiosmtpd collecting what arrives."""
 
 import email
+import logging
 import socket
 import threading
 from dataclasses import dataclass, field
@@ -8,6 +9,10 @@ from email.message import EmailMessage
 from email.policy import default as default_policy
 
 from aiosmtpd.controller import Controller
+
+# aiosmtpd reports every connection at INFO from its own thread, which can outlive the test (and
+# pytest's captured stream): only its warnings are worth a line.
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 
 def free_port() -> int:
