@@ -117,6 +117,8 @@ def test_triage_by_keyboard_with_undo(page, coordinator, agent, three_mails, csp
 
 
 def test_add_to_ticket_finder_by_keyboard(page, coordinator, three_mails, csp_violations):
+    from playwright.sync_api import expect
+
     from supportdesk.tickets.services import ticket_create
     from supportdesk.tickets.tests.factories import ContactEmailFactory, ContactFactory, CustomerFactory
 
@@ -141,7 +143,8 @@ def test_add_to_ticket_finder_by_keyboard(page, coordinator, three_mails, csp_vi
     assert finder.evaluate("el => el === document.activeElement")
     options.first.wait_for()
     assert sorted(options.evaluate_all("els => els.map(e => e.dataset.number)")) == sorted([own.number, vpn.number])
-    assert finder.get_attribute("aria-expanded") == "true"
+    # the list is marked open once htmx has settled the suggestions in: wait for it, don't race it
+    expect(finder).to_have_attribute("aria-expanded", "true")
 
     # typing narrows it: the customer's ticket first, then the full-text search
     page.keyboard.type("Drucker")
