@@ -368,7 +368,7 @@ def open_swap_requests_for_cells(cells: Iterable[tuple[date, int]]) -> list[Swap
 
 
 def absent_user_ids_on(*, day: date) -> set[int]:
-    """Everyone absent on ``day``; pass it to ``user_list_coordinators`` so the deputy gets the notices (R1)."""
+    """Everyone absent on ``day`` (``user_list_coordinators(day=…)`` reads the same in its own query)."""
     return set(Absence.objects.filter(start__lte=day, end__gte=day).values_list("user_id", flat=True))
 
 
